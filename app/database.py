@@ -1,0 +1,164 @@
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.errors import ServiceUnavailable
+from app.settings import Settings
+
+# Execution option a write transaction sets; on SQLite it makes the transaction
+# take the write lock at BEGIN, so concurrent writers queue on busy_timeout
+# instead of failing when a read snapshot tries to upgrade.
+WRITE_OPTION = "clinova_write"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        return _sqlite_engine(settings)
+    return create_async_engine(
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args={"timeout": settings.db_connect_timeout},
+    )
+
+
+def _sqlite_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (below) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class SerializedSession(AsyncSession):
+    """An AsyncSession whose operations take turns.
+
+    GraphQL resolves sibling fields concurrently, and an AsyncSession must not
+    be used by two coroutines at once; one lock per session makes every
+    resolver and loader of a request safe without each remembering to lock.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().flush(*args, **kwargs)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().refresh(*args, **kwargs)
+
+    async def delete(self, instance: object) -> None:
+        async with self._turn:
+            await super().delete(instance)
+
+    async def commit(self) -> None:
+        async with self._turn:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._turn:
+            await super().rollback()
+
+    async def connection(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().connection(*args, **kwargs)
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit: resolvers keep using what a mutation returned.
+    return async_sessionmaker(
+        engine, class_=SerializedSession, expire_on_commit=False, autoflush=False
+    )
+
+
+@asynccontextmanager
+async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """One transaction for one write: committed on success, rolled back on any error."""
+    if session.in_transaction():
+        # End the read snapshot a request may hold, so the write starts fresh.
+        await session.commit()
+    await session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+def unavailable_error(error: BaseException) -> ServiceUnavailable | None:
+    """The database is unreachable or locked: a 503, not a 500."""
+    if isinstance(error, exc.TimeoutError | asyncio.TimeoutError | ConnectionError | OSError):
+        return ServiceUnavailable("The database is unavailable, retry shortly")
+    if isinstance(error, exc.DBAPIError) and (
+        error.connection_invalidated
+        or isinstance(error, exc.InterfaceError)
+        or "database is locked" in str(error.orig)
+        or _is_connection_error(error.orig)
+    ):
+        return ServiceUnavailable("The database is unavailable, retry shortly")
+    return None
+
+
+def _is_connection_error(orig: BaseException | None) -> bool:
+    return isinstance(orig, ConnectionError | OSError) or type(orig).__name__ in {
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "InterfaceError",
+    }
+
+
+class Database:
+    """The engine and session factory of one process, made once at start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings)
+        self.sessionmaker = create_sessionmaker(self.engine)
+
+    async def ping(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout), self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

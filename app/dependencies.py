@@ -1,0 +1,31 @@
+"""The one dependency that builds a request's context, shared by GraphQL and REST."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.api_keys import authenticate
+from app.context import RequestContext
+from app.database import Database
+from app.tenancy import bind_clinic, mark_unscoped
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def request_context(request: Request) -> AsyncIterator[RequestContext]:
+    async with database(request).sessionmaker() as session:
+        # The key is looked up before its clinic is known, then the session is
+        # bound to that clinic for everything else the request does.
+        mark_unscoped(session)
+        principal = await authenticate(session, request.headers.get("authorization"))
+        bind_clinic(session, principal.clinic_id)
+        yield RequestContext(
+            session=session, principal=principal, request_id=request.state.request_id
+        )
+
+
+ContextDep = Annotated[RequestContext, Depends(request_context)]

@@ -1,0 +1,22 @@
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.dependencies import database
+from app.errors import ServiceUnavailable
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    db = database(request)
+    try:
+        await db.ping(timeout=db.settings.db_connect_timeout)
+    except Exception as error:
+        raise ServiceUnavailable("The database is unreachable") from error
+    return JSONResponse({"status": "ready", "database": "ok"})

@@ -1,0 +1,30 @@
+"""`Owner.last_visit`: the latest medical record date of the owner's pets.
+
+Kept denormalised so lists and filters read it as a plain column; every write
+that can move it (record created, redated or deleted; pet moved or deleted)
+calls `refresh_last_visit` for the owners it touched, in its own transaction.
+"""
+
+from collections.abc import Collection
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import MedicalRecord, Owner, Pet
+
+
+async def refresh_last_visit(session: AsyncSession, owner_ids: Collection[str]) -> None:
+    if not owner_ids:
+        return
+    latest = (
+        select(func.max(MedicalRecord.date))
+        .join(Pet, Pet.id == MedicalRecord.pet_id)
+        .where(Pet.owner_id == Owner.id)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Owner)
+        .where(Owner.id.in_(list(owner_ids)))
+        .values(last_visit=latest)
+        .execution_options(synchronize_session="fetch")
+    )

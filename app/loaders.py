@@ -1,0 +1,121 @@
+"""Per-request dataloaders: the one way relationships reach SQL.
+
+Each loader batches the keys asked for in one tick into one statement. They
+live on the request context, so their cache lasts one request, and they run
+on the request's session, which tenancy binds to one clinic: a cached row of
+another clinic cannot exist in them.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet
+
+Row = TypeVar("Row", Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
+
+
+class _ByIdLoader(DataLoader, Generic[Row]):  # type: ignore[misc]
+    model: ClassVar[type[Any]]
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__()
+        self.session = session
+
+    async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
+        rows = await self.session.scalars(select(self.model).where(self.model.id.in_(ids)))
+        by_id = {row.id: row for row in rows}
+        return [by_id.get(id_) for id_ in ids]
+
+
+class _ByParentLoader(DataLoader, Generic[Row]):  # type: ignore[misc]
+    """Children of many parents in one statement, grouped and ordered per parent."""
+
+    model: ClassVar[type[Any]]
+    parent_key: ClassVar[str]
+    order_by: ClassVar[tuple[str, ...]]
+    descending: ClassVar[bool] = False
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__()
+        self.session = session
+
+    async def batch_load_fn(self, parent_ids: Sequence[str]) -> list[list[Row]]:
+        column: InstrumentedAttribute[str] = getattr(self.model, self.parent_key)
+        ordering = [getattr(self.model, name) for name in self.order_by]
+        if self.descending:
+            ordering = [c.desc() for c in ordering]
+        rows = await self.session.scalars(
+            select(self.model).where(column.in_(parent_ids)).order_by(*ordering)
+        )
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            groups[getattr(row, self.parent_key)].append(row)
+        return [groups.get(parent_id, []) for parent_id in parent_ids]
+
+
+class OwnerByIdLoader(_ByIdLoader[Owner]):
+    model = Owner
+
+
+class PetByIdLoader(_ByIdLoader[Pet]):
+    model = Pet
+
+
+class MedicalRecordByIdLoader(_ByIdLoader[MedicalRecord]):
+    model = MedicalRecord
+
+
+class InvoiceByIdLoader(_ByIdLoader[Invoice]):
+    model = Invoice
+
+
+class PetsByOwnerIdLoader(_ByParentLoader[Pet]):
+    model, parent_key, order_by = Pet, "owner_id", ("name", "id")
+
+
+class MedicalRecordsByPetIdLoader(_ByParentLoader[MedicalRecord]):
+    model, parent_key, order_by, descending = MedicalRecord, "pet_id", ("date", "id"), True
+
+
+class InvoicesByOwnerIdLoader(_ByParentLoader[Invoice]):
+    model, parent_key, order_by, descending = Invoice, "owner_id", ("created_at", "id"), True
+
+
+class InvoicesByPetIdLoader(_ByParentLoader[Invoice]):
+    model, parent_key, order_by, descending = Invoice, "pet_id", ("created_at", "id"), True
+
+
+class InvoicesByMedicalRecordIdLoader(_ByParentLoader[Invoice]):
+    model, parent_key = Invoice, "medical_record_id"
+    order_by, descending = ("created_at", "id"), True
+
+
+class InvoiceItemsByInvoiceIdLoader(_ByParentLoader[InvoiceItem]):
+    model, parent_key, order_by = InvoiceItem, "invoice_id", ("position",)
+
+
+class Loaders:
+    """All loaders of one request."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.owner_by_id = OwnerByIdLoader(session)
+        self.pet_by_id = PetByIdLoader(session)
+        self.medical_record_by_id = MedicalRecordByIdLoader(session)
+        self.invoice_by_id = InvoiceByIdLoader(session)
+        self.pets_by_owner_id = PetsByOwnerIdLoader(session)
+        self.medical_records_by_pet_id = MedicalRecordsByPetIdLoader(session)
+        self.invoices_by_owner_id = InvoicesByOwnerIdLoader(session)
+        self.invoices_by_pet_id = InvoicesByPetIdLoader(session)
+        self.invoices_by_medical_record_id = InvoicesByMedicalRecordIdLoader(session)
+        self.invoice_items_by_invoice_id = InvoiceItemsByInvoiceIdLoader(session)
+
+    def clear(self) -> None:
+        """After a write: the next read must see it."""
+        for loader in vars(self).values():
+            loader.clear_all()

@@ -1,0 +1,55 @@
+"""The ASGI app: mounts the GraphQL and REST surfaces over the shared core."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from app.database import Database, unavailable_error
+from app.errors import ClinovaError
+from app.health import router as health_router
+from app.request_ids import HEADER as REQUEST_ID_HEADER
+from app.request_ids import RequestIdMiddleware
+from app.settings import Settings, get_settings
+from rest_compat.errors import envelope_response
+
+log = logging.getLogger("clinova")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
+    app.state.db = db
+    app.add_middleware(RequestIdMiddleware)
+    app.add_exception_handler(Exception, handle_error)
+    app.add_exception_handler(ClinovaError, handle_error)
+    app.include_router(health_router)
+    return app
+
+
+def as_clinova_error(error: Exception) -> ClinovaError:
+    if isinstance(error, ClinovaError):
+        return error
+    unavailable = unavailable_error(error)
+    if unavailable is not None:
+        log.warning("database unavailable: %s", type(error).__name__)
+        return unavailable
+    log.error("unhandled error", exc_info=error)
+    return ClinovaError("An internal error occurred; quote the request id to support")
+
+
+async def handle_error(request: Request, error: Exception) -> Response:
+    request_id: str = getattr(request.state, "request_id", "")
+    response = envelope_response(as_clinova_error(error), request_id)
+    # The error middleware sits outside ours, so a 500 must carry the id itself.
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response

@@ -1,0 +1,40 @@
+"""Alembic environment. `app.migrate` hands us an open connection; the `alembic`
+command line (for writing new revisions) gets one from CLINOVA_DATABASE_URL."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from app.models import Base
+
+target_metadata = Base.metadata
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_from_settings() -> None:
+    from app.database import create_engine
+    from app.settings import get_settings
+
+    engine = create_engine(get_settings())
+    async with engine.connect() as connection:
+        await connection.run_sync(run_on)
+        await connection.commit()
+    await engine.dispose()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run_on(connection)
+else:
+    asyncio.run(_run_from_settings())

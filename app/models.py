@@ -1,0 +1,200 @@
+import enum
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from app.column_types import Money, UTCDateTime, utc_now
+from app.ids import new_id
+
+# Stable constraint names so that Alembic migrations are identical on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money()}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class ClinicOwned(Timestamped):
+    """Rows that belong to one clinic; `app.tenancy` filters and stamps them."""
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+
+
+class Clinic(Timestamped, Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ApiKey(Timestamped, Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The first characters of the secret, so an operator can tell keys apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.scopes.split(",") if s)
+
+
+class Owner(ClinicOwned, Base):
+    __tablename__ = "owners"
+    __table_args__ = (
+        Index(None, "clinic_id", "created_at", "id"),
+        Index(None, "clinic_id", "last_name", "first_name"),
+        Index(None, "clinic_id", "email"),
+        Index(None, "clinic_id", "phone_digits"),
+    )
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    # The phone's digits alone, so a search ignores punctuation.
+    phone_digits: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(500))
+    # Denormalised: the latest medical record date of the owner's pets, kept by
+    # `app.last_visit` in the same transaction as every write that can move it.
+    last_visit: Mapped[datetime | None]
+
+    @validates("phone")
+    def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
+        self.phone_digits = re.sub(r"\D", "", phone) if phone else None
+        return phone
+
+
+class Pet(ClinicOwned, Base):
+    __tablename__ = "pets"
+    __table_args__ = (
+        Index(None, "clinic_id", "owner_id", "name"),
+        Index(None, "clinic_id", "species"),
+        Index(None, "clinic_id", "created_at", "id"),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    species: Mapped[str] = mapped_column(String(50))
+    breed: Mapped[str | None] = mapped_column(String(100))
+    birthdate: Mapped[date | None] = mapped_column(Date)
+    weight: Mapped[float | None] = mapped_column(Float)
+    neutered: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"))
+
+
+class MedicalRecord(ClinicOwned, Base):
+    __tablename__ = "medical_records"
+    __table_args__ = (
+        Index(None, "clinic_id", "pet_id", "date"),
+        Index(None, "clinic_id", "date", "id"),
+    )
+
+    date: Mapped[datetime]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    diagnosis: Mapped[str | None] = mapped_column(Text)
+    treatment: Mapped[str | None] = mapped_column(Text)
+    differential_diagnosis: Mapped[str | None] = mapped_column(Text)
+    blood_test: Mapped[Any | None] = mapped_column(JSON)
+    urine_test: Mapped[Any | None] = mapped_column(JSON)
+    pet_id: Mapped[str] = mapped_column(ForeignKey("pets.id"))
+    created_by_id: Mapped[str] = mapped_column(String(100))
+
+
+class InvoiceStatus(enum.StrEnum):
+    PAID = "PAID"
+    UNPAID = "UNPAID"
+    CANCELLED = "CANCELLED"
+
+
+class Invoice(ClinicOwned, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "invoice_number"),
+        Index(None, "clinic_id", "status", "created_at"),
+        Index(None, "clinic_id", "owner_id", "created_at"),
+        Index(None, "clinic_id", "created_at", "id"),
+        Index(None, "pet_id"),
+        Index(None, "medical_record_id"),
+    )
+
+    invoice_number: Mapped[str] = mapped_column(String(20))
+    total_amount: Mapped[Decimal] = mapped_column("total_amount_cents", Money())
+    status: Mapped[InvoiceStatus] = mapped_column(
+        Enum(InvoiceStatus, native_enum=False, length=10, name="status"),
+        default=InvoiceStatus.UNPAID,
+    )
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"))
+    pet_id: Mapped[str | None] = mapped_column(ForeignKey("pets.id"))
+    medical_record_id: Mapped[str | None] = mapped_column(ForeignKey("medical_records.id"))
+
+    items: Mapped[list["InvoiceItem"]] = relationship(
+        lazy="raise", order_by="InvoiceItem.position", cascade="all, delete-orphan"
+    )
+
+
+class InvoiceItem(ClinicOwned, Base):
+    __tablename__ = "invoice_items"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+    )
+
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column("price_cents", Money())
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number handed out per clinic and year (see `app.invoice_numbers`)."""
+
+    __tablename__ = "invoice_counters"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+# Every FK column of a clinic-owned table is indexed through a composite above or here.
+Index(None, MedicalRecord.pet_id)
+Index(None, InvoiceItem.invoice_id)

@@ -1,0 +1,42 @@
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The embedded database lives in the working directory so that `make run` and a
+# laptop user find it without configuration; operators point CLINOVA_DATABASE_URL
+# elsewhere.
+DEFAULT_SQLITE_PATH = Path("clinova.db")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLINOVA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    redis_url: str | None = Field(default=None, description="Optional Redis URL")
+    host: str = Field(default="127.0.0.1", description="Address `clinova serve` binds")
+    port: int = Field(default=8000, description="Port `clinova serve` listens on")
+    workers: int = Field(default=1, description="Worker processes for `clinova serve`")
+    db_connect_timeout: float = Field(
+        default=3.0, description="Seconds to wait for a database connection"
+    )
+    db_pool_timeout: float = Field(
+        default=3.0, description="Seconds to wait for a free pooled connection"
+    )
+    db_pool_size: int = Field(default=10, description="Pooled connections per process")
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, description="How long an SQLite writer waits for the lock"
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,16 @@
+from fastapi.responses import JSONResponse
+
+from app.errors import ClinovaError
+
+
+def envelope_response(error: ClinovaError, request_id: str) -> JSONResponse:
+    """The v1 document's error envelope; the one place REST errors take shape."""
+    details = dict(error.details)
+    if error.status >= 500:
+        details["requestId"] = request_id
+    headers = {"Retry-After": "5"} if error.status == 503 else None
+    return JSONResponse(
+        {"error": {"code": error.code, "message": error.message, "details": details}},
+        status_code=error.status,
+        headers=headers,
+    )

@@ -1,0 +1,115 @@
+"""Every database test runs on a real SQLite file and a real PostgreSQL database.
+
+PostgreSQL gets a fresh database per test session, created here and dropped at
+the end. Tests isolate by clinic: each makes its own clinic, and tenancy keeps
+them from seeing each other's rows.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from app.database import Database
+from app.main import create_app
+from app.migrate import migrate
+from app.settings import Settings
+
+ADMIN_POSTGRES_URL = os.environ.get(
+    "CLINOVA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI") == "true"
+
+_backends_used: list[str] = []
+_postgres_skipped: list[str] = []
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+    app: FastAPI
+
+    @property
+    def db(self) -> Database:
+        db: Database = self.app.state.db
+        return db
+
+
+def _run_outside_loop(coroutine: Any) -> Any:
+    # Session set-up runs synchronously; a thread gets its own event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _admin(statement: str) -> None:
+    url = make_url(ADMIN_POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password,
+        database=url.database, timeout=5,
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"clinova_test_{uuid.uuid4().hex[:12]}"
+    try:
+        _run_outside_loop(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        reason = f"PostgreSQL unreachable at {ADMIN_POSTGRES_URL}: {error}"
+        if IN_CI:
+            pytest.exit(f"CI requires PostgreSQL. {reason}", returncode=1)
+        _postgres_skipped.append(reason)
+        pytest.skip(reason)
+    yield str(make_url(ADMIN_POSTGRES_URL).set(database=name).render_as_string(False))
+    _run_outside_loop(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'clinova.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings)
+    await migrate(app.state.db.engine)
+    _backends_used.append(request.param)
+    yield Backend(name=request.param, settings=settings, app=app)
+    await app.state.db.dispose()
+
+
+@pytest.fixture
+def db(backend: Backend) -> Database:
+    return backend.db
+
+
+@pytest.fixture
+async def client(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=backend.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://clinova.test") as http:
+        yield http
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _backends_used:
+        return
+    used = ", ".join(dict.fromkeys(_backends_used))
+    terminalreporter.write_line(f"backends: {used}")
+    for reason in _postgres_skipped[:1]:
+        terminalreporter.write_line(f"PostgreSQL was skipped: {reason}")
