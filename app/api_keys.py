@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.column_types import utc_now
 from app.errors import NotFound, Unauthorized
 from app.models import ApiKey
 from app.scopes import ALL_SCOPES, Principal
+from app.timestamps import utc_now
 
 SECRET_LENGTH = 40
 _BASE62 = string.ascii_letters + string.digits

@@ -107,13 +107,17 @@ def demo(owners: int) -> None:
     async def work(db: Database) -> str | None:
         async with db.sessionmaker() as session:
             mark_unscoped(session)
-            if await session.scalar(select(Clinic.id).limit(1)) is None:
-                result = await seed_demo_clinic(db.sessionmaker, owners=owners, seed=1)
-                DEMO_FILE.write_text(json.dumps({"apiKey": result.api_key}))
-                return result.api_key
-        return json.loads(DEMO_FILE.read_text())["apiKey"] if DEMO_FILE.exists() else None
+            if await session.scalar(select(Clinic.id).limit(1)) is not None:
+                return None
+        result = await seed_demo_clinic(db.sessionmaker, owners=owners, seed=1)
+        return result.api_key
 
+    # The secret is shown once; keep the demo's beside the database for later runs.
     key = _with_database(work)
+    if key:
+        DEMO_FILE.write_text(json.dumps({"apiKey": key}))
+    elif DEMO_FILE.exists():
+        key = json.loads(DEMO_FILE.read_text())["apiKey"]
     port = get_settings().port
     if key:
         click.echo(f"demo API key: {key}")

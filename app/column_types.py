@@ -1,23 +1,13 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
+from app.timestamps import to_millis
+
 CENT = Decimal("0.01")
-
-
-def utc_now() -> datetime:
-    return to_millis(datetime.now(UTC))
-
-
-def to_millis(value: datetime) -> datetime:
-    """The contract's precision: UTC, whole milliseconds."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,7 +5,12 @@ from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.errors import ServiceUnavailable
 from app.settings import Settings
@@ -156,8 +161,11 @@ class Database:
         self.engine = create_engine(settings)
         self.sessionmaker = create_sessionmaker(self.engine)
 
-    async def ping(self, timeout: float) -> None:
-        async with asyncio.timeout(timeout), self.engine.connect() as connection:
+    async def ping(self) -> None:
+        async with (
+            asyncio.timeout(self.settings.db_connect_timeout),
+            self.engine.connect() as connection,
+        ):
             await connection.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:

@@ -1,6 +1,7 @@
-"""The one dependency that builds a request's context, shared by GraphQL and REST."""
+"""The one place a request's context is built, shared by GraphQL and REST."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,7 +17,8 @@ def database(request: Request) -> Database:
     return db
 
 
-async def request_context(request: Request) -> AsyncIterator[RequestContext]:
+@asynccontextmanager
+async def open_request_context(request: Request) -> AsyncIterator[RequestContext]:
     async with database(request).sessionmaker() as session:
         # The key is looked up before its clinic is known, then the session is
         # bound to that clinic for everything else the request does.
@@ -26,6 +28,11 @@ async def request_context(request: Request) -> AsyncIterator[RequestContext]:
         yield RequestContext(
             session=session, principal=principal, request_id=request.state.request_id
         )
+
+
+async def request_context(request: Request) -> AsyncIterator[RequestContext]:
+    async with open_request_context(request) as context:
+        yield context
 
 
 ContextDep = Annotated[RequestContext, Depends(request_context)]

@@ -40,3 +40,8 @@ class NotFound(ClinovaError):
 class ServiceUnavailable(ClinovaError):
     code = "SERVICE_UNAVAILABLE"
     status = 503
+
+
+class MethodNotAllowed(ClinovaError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405

@@ -16,7 +16,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     db = database(request)
     try:
-        await db.ping(timeout=db.settings.db_connect_timeout)
+        await db.ping()
     except Exception as error:
         raise ServiceUnavailable("The database is unreachable") from error
     return JSONResponse({"status": "ready", "database": "ok"})

@@ -13,6 +13,8 @@ from app.health import router as health_router
 from app.request_ids import HEADER as REQUEST_ID_HEADER
 from app.request_ids import RequestIdMiddleware
 from app.settings import Settings, get_settings
+from graphql_schema.errors import graphql_error_response
+from graphql_schema.router import ClinovaGraphQLRouter
 from rest_compat.errors import envelope_response
 
 log = logging.getLogger("clinova")
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, handle_error)
     app.add_exception_handler(ClinovaError, handle_error)
     app.include_router(health_router)
+    app.include_router(ClinovaGraphQLRouter(), prefix="/graphql")
     return app
 
 
@@ -49,7 +52,8 @@ def as_clinova_error(error: Exception) -> ClinovaError:
 
 async def handle_error(request: Request, error: Exception) -> Response:
     request_id: str = getattr(request.state, "request_id", "")
-    response = envelope_response(as_clinova_error(error), request_id)
+    render = graphql_error_response if request.url.path == "/graphql" else envelope_response
+    response = render(as_clinova_error(error), request_id)
     # The error middleware sits outside ours, so a 500 must carry the id itself.
     response.headers[REQUEST_ID_HEADER] = request_id
     return response

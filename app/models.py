@@ -2,7 +2,7 @@ import enum
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -21,8 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from app.column_types import Money, UTCDateTime, utc_now
+from app.column_types import Money, UTCDateTime
 from app.ids import new_id
+from app.timestamps import utc_now
 
 # Stable constraint names so that Alembic migrations are identical on both backends.
 NAMING_CONVENTION = {
@@ -36,7 +37,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), Decimal: Money()}
 
 
 class Timestamped:

@@ -30,9 +30,7 @@ class Principal:
 def require_scope(principal: Principal, scope: str) -> None:
     """The one check of a scope; surfaces turn the error into 403 or a nulled field."""
     if scope not in principal.scopes:
-        raise Forbidden(
-            f"This API key lacks the '{scope}' scope", details={"requiredScope": scope}
-        )
+        raise Forbidden(f"This API key lacks the '{scope}' scope", details={"requiredScope": scope})
 
 
 def parse_scopes(text: str) -> frozenset[str]:

@@ -54,8 +54,12 @@ def _run_outside_loop(coroutine: Any) -> Any:
 async def _admin(statement: str) -> None:
     url = make_url(ADMIN_POSTGRES_URL)
     connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password,
-        database=url.database, timeout=5,
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+        timeout=5,
     )
     try:
         await connection.execute(statement)

@@ -38,9 +38,7 @@ async def make_clinic(db: Database, *, scopes: Iterable[str] = ALL_SCOPES) -> Cl
             created = await api_keys.create_key(
                 session, clinic_id=clinic.id, name="test", scopes=scopes
             )
-    principal = Principal(
-        clinic_id=clinic.id, key_id=created.key.id, scopes=created.key.scope_set
-    )
+    principal = Principal(clinic_id=clinic.id, key_id=created.key.id, scopes=created.key.scope_set)
     return ClinicKey(clinic.id, created.key.id, created.secret, principal)
 
 
@@ -104,7 +102,8 @@ async def make_invoice(
             **fields,
         }
     )
-    invoice.items = [InvoiceItem(position=0, name="Rabies Vaccine", price=Decimal("45.00"),
-                                 quantity=1)]
+    invoice.items = [
+        InvoiceItem(position=0, name="Rabies Vaccine", price=Decimal("45.00"), quantity=1)
+    ]
     await insert(db, clinic_id, invoice)
     return invoice

@@ -23,6 +23,7 @@ async def test_migrate_is_idempotent_and_reaches_head(db: Database) -> None:
     await migrate(db.engine)
     async with db.engine.connect() as connection:
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
-        version = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar_one()
+        result = await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        version = result.scalar_one()
     assert {"owners", "pets", "medical_records", "invoices", "invoice_items", "api_keys"} <= tables
     assert version == "0001"

@@ -1,0 +1,30 @@
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export CLINOVA_PORT ?= 8000
+
+.PHONY: install run test lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/clinova migrate
+	$(BIN)/clinova demo
+	$(BIN)/clinova serve --port $(CLINOVA_PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app graphql_schema rest_compat
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The shared resolvers: plain async functions that GraphQL and REST both call."""

@@ -1,0 +1,80 @@
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement
+
+from app.context import RequestContext
+from app.database import write_transaction
+from app.domain._lookup import existing, loaded_or_missing, referenced
+from app.errors import Invalid
+from app.inputs import MedicalRecordInput, MedicalRecordPatch, patch_values
+from app.last_visit import refresh_last_visit
+from app.models import MedicalRecord, Pet
+from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.timestamps import parse_timestamp
+
+ORDER = SortKey(MedicalRecord.date, MedicalRecord.id, descending=True)
+
+
+async def get_medical_record(ctx: RequestContext, record_id: str) -> MedicalRecord:
+    record = await ctx.loaders.medical_record_by_id.load(record_id)
+    found: MedicalRecord = loaded_or_missing(record, "Medical record", record_id)
+    return found
+
+
+def _bound(text: str, field: str, *, end: bool) -> datetime:
+    try:
+        moment = parse_timestamp(text)
+    except ValueError:
+        raise Invalid(
+            f"{field} is not a date", details={field: "must be an ISO 8601 date or timestamp"}
+        ) from None
+    if end and len(text.strip()) == 10:
+        # A bare end date includes that whole day (to the millisecond we store).
+        moment += timedelta(days=1, milliseconds=-1)
+    return moment
+
+
+async def list_medical_records(
+    ctx: RequestContext,
+    *,
+    pet_id: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[MedicalRecord]:
+    where: list[ColumnElement[bool]] = []
+    if pet_id is not None:
+        where.append(MedicalRecord.pet_id == pet_id)
+    if start_date:
+        where.append(MedicalRecord.date >= _bound(start_date, "startDate", end=False))
+    if end_date:
+        where.append(MedicalRecord.date <= _bound(end_date, "endDate", end=True))
+    return await paginate(ctx.session, MedicalRecord, where=where, key=ORDER, page=page)
+
+
+async def create_medical_record(ctx: RequestContext, data: MedicalRecordInput) -> MedicalRecord:
+    async with write_transaction(ctx.session):
+        pet = await referenced(ctx.session, Pet, data.pet_id, "petId")
+        record = MedicalRecord(**data.model_dump(), created_by_id=ctx.principal.actor_id)
+        ctx.session.add(record)
+        await ctx.session.flush()
+        await refresh_last_visit(ctx.session, {pet.owner_id})
+    ctx.loaders.clear()
+    return record
+
+
+async def update_medical_record(
+    ctx: RequestContext, record_id: str, patch: MedicalRecordPatch
+) -> MedicalRecord:
+    values = patch_values(patch)
+    async with write_transaction(ctx.session):
+        record = await existing(ctx.session, MedicalRecord, record_id, "Medical record")
+        owners = {(await existing(ctx.session, Pet, record.pet_id, "Pet")).owner_id}
+        if "pet_id" in values:
+            owners.add((await referenced(ctx.session, Pet, values["pet_id"], "petId")).owner_id)
+        for name, value in values.items():
+            setattr(record, name, value)
+        await ctx.session.flush()
+        await refresh_last_visit(ctx.session, owners)
+    ctx.loaders.clear()
+    return record

@@ -1,0 +1,78 @@
+import re
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+
+from app.context import RequestContext
+from app.database import write_transaction
+from app.domain._lookup import existing, loaded_or_missing
+from app.errors import Invalid
+from app.inputs import OwnerInput, OwnerPatch, patch_values
+from app.models import Invoice, Owner, Pet
+from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+
+ORDER = SortKey(Owner.created_at, Owner.id)
+
+
+async def get_owner(ctx: RequestContext, owner_id: str) -> Owner:
+    owner: Owner = loaded_or_missing(
+        await ctx.loaders.owner_by_id.load(owner_id), "Owner", owner_id
+    )
+    return owner
+
+
+def _matches(search: str) -> ColumnElement[bool]:
+    term = search.strip().lower()
+    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full_name = func.lower(Owner.first_name + " " + Owner.last_name)
+    conditions = [
+        func.lower(Owner.first_name).like(like, escape="\\"),
+        func.lower(Owner.last_name).like(like, escape="\\"),
+        full_name.like(like, escape="\\"),
+        func.lower(Owner.email).like(like, escape="\\"),
+    ]
+    digits = re.sub(r"\D", "", term)
+    if digits:
+        conditions.append(Owner.phone_digits.like(f"%{digits}%"))
+    return or_(*conditions)
+
+
+async def list_owners(
+    ctx: RequestContext, *, search: str | None = None, page: PageRequest = FIRST_PAGE
+) -> Page[Owner]:
+    where = [_matches(search)] if search and search.strip() else []
+    return await paginate(ctx.session, Owner, where=where, key=ORDER, page=page)
+
+
+async def create_owner(ctx: RequestContext, data: OwnerInput) -> Owner:
+    owner = Owner(**data.model_dump())
+    async with write_transaction(ctx.session):
+        ctx.session.add(owner)
+    return owner
+
+
+async def update_owner(ctx: RequestContext, owner_id: str, patch: OwnerPatch) -> Owner:
+    async with write_transaction(ctx.session):
+        owner = await existing(ctx.session, Owner, owner_id, "Owner")
+        for name, value in patch_values(patch).items():
+            setattr(owner, name, value)
+    ctx.loaders.clear()
+    return owner
+
+
+async def delete_owner(ctx: RequestContext, owner_id: str) -> str:
+    async with write_transaction(ctx.session):
+        owner = await existing(ctx.session, Owner, owner_id, "Owner")
+        history = await ctx.session.scalar(
+            select(
+                exists().where(Pet.owner_id == owner_id)
+                | exists().where(Invoice.owner_id == owner_id)
+            )
+        )
+        if history:
+            raise Invalid(
+                "An owner with pets or invoices cannot be deleted",
+                details={"id": "owner has pets or invoices"},
+            )
+        await ctx.session.delete(owner)
+    ctx.loaders.clear()
+    return owner_id

@@ -1,0 +1,76 @@
+from sqlalchemy import ColumnElement, exists, func, select
+
+from app.context import RequestContext
+from app.database import write_transaction
+from app.domain._lookup import existing, loaded_or_missing, referenced
+from app.errors import Invalid
+from app.inputs import PetInput, PetPatch, patch_values
+from app.last_visit import refresh_last_visit
+from app.models import Invoice, MedicalRecord, Owner, Pet
+from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+
+ORDER = SortKey(Pet.created_at, Pet.id)
+
+
+async def get_pet(ctx: RequestContext, pet_id: str) -> Pet:
+    pet: Pet = loaded_or_missing(await ctx.loaders.pet_by_id.load(pet_id), "Pet", pet_id)
+    return pet
+
+
+async def list_pets(
+    ctx: RequestContext,
+    *,
+    owner_id: str | None = None,
+    species: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[Pet]:
+    where: list[ColumnElement[bool]] = []
+    if owner_id is not None:
+        where.append(Pet.owner_id == owner_id)
+    if species:
+        where.append(func.lower(Pet.species) == species.strip().lower())
+    return await paginate(ctx.session, Pet, where=where, key=ORDER, page=page)
+
+
+async def create_pet(ctx: RequestContext, data: PetInput) -> Pet:
+    async with write_transaction(ctx.session):
+        await referenced(ctx.session, Owner, data.owner_id, "ownerId")
+        pet = Pet(**data.model_dump())
+        ctx.session.add(pet)
+    return pet
+
+
+async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
+    values = patch_values(patch)
+    async with write_transaction(ctx.session):
+        pet = await existing(ctx.session, Pet, pet_id, "Pet")
+        previous_owner = pet.owner_id
+        if "owner_id" in values:
+            await referenced(ctx.session, Owner, values["owner_id"], "ownerId")
+        for name, value in values.items():
+            setattr(pet, name, value)
+        await ctx.session.flush()
+        if pet.owner_id != previous_owner:
+            # The pet's records move with it, and so do both owners' last visits.
+            await refresh_last_visit(ctx.session, {previous_owner, pet.owner_id})
+    ctx.loaders.clear()
+    return pet
+
+
+async def delete_pet(ctx: RequestContext, pet_id: str) -> str:
+    async with write_transaction(ctx.session):
+        pet = await existing(ctx.session, Pet, pet_id, "Pet")
+        history = await ctx.session.scalar(
+            select(
+                exists().where(MedicalRecord.pet_id == pet_id)
+                | exists().where(Invoice.pet_id == pet_id)
+            )
+        )
+        if history:
+            raise Invalid(
+                "A pet with medical records or invoices cannot be deleted",
+                details={"id": "pet has medical records or invoices"},
+            )
+        await ctx.session.delete(pet)
+    ctx.loaders.clear()
+    return pet_id

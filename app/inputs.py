@@ -1,0 +1,234 @@
+"""What a caller may write, validated once for GraphQL and REST alike.
+
+REST validates by the API's camelCase names; GraphQL hands over Python names.
+Either way a failure becomes `Invalid` whose details name each bad field by
+its API name.
+"""
+
+import math
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from app.errors import Invalid
+from app.ids import looks_like_id
+from app.timestamps import parse_date, parse_timestamp, to_millis, utc_now
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"[0-9+()\-.\s/x]{3,40}")
+_JSON_PANEL_MAX_CHARS = 20_000
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("must be an email address")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.fullmatch(value) or not re.search(r"\d", value):
+        raise ValueError("must be a phone number")
+    return value
+
+
+def _cuid(value: str) -> str:
+    if not looks_like_id(value):
+        raise ValueError("must be an id")
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or timestamp")
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or timestamp") from None
+
+
+def _birthdate(value: Any) -> date:
+    if isinstance(value, datetime):
+        parsed = to_millis(value).date()
+    elif isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_date(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date") from None
+    else:
+        raise ValueError("must be an ISO 8601 date")
+    if parsed > utc_now().date():
+        raise ValueError("must not be in the future")
+    return parsed
+
+
+def _number(value: Any) -> float:
+    # JSON numbers only: a string or boolean is a type error, not a number.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    if not math.isfinite(float(value)):
+        raise ValueError("must be a finite number")
+    return float(value)
+
+
+def _price(value: Any) -> Decimal:
+    amount = Decimal(str(_number(value)))
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("must have at most 2 decimals")
+    return amount
+
+
+def _panel(value: Any) -> Any:
+    if value is not None and not isinstance(value, dict):
+        raise ValueError("must be a JSON object")
+    if value is not None and len(str(value)) > _JSON_PANEL_MAX_CHARS:
+        raise ValueError(f"must be under {_JSON_PANEL_MAX_CHARS} characters")
+    return value
+
+
+def text(max_length: int) -> Any:
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_not_blank)]
+
+
+Name = text(100)
+OptionalText = Annotated[str | None, Field(max_length=10_000)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
+Id = Annotated[str, AfterValidator(_cuid)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+Birthdate = Annotated[date, BeforeValidator(_birthdate)]
+Weight = Annotated[float, BeforeValidator(_number), Field(ge=0, le=5000)]
+Price = Annotated[Decimal, BeforeValidator(_price), Field(ge=0, le=1_000_000)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=10_000)]
+Panel = Annotated[dict[str, Any] | None, BeforeValidator(_panel)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
+    )
+
+
+class OwnerInput(_Input):
+    first_name: Name
+    last_name: Name
+    middle_name: Annotated[str | None, Field(max_length=100)] = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Annotated[str | None, Field(max_length=500)] = None
+
+
+class OwnerPatch(_Input):
+    first_name: Name = None
+    last_name: Name = None
+    middle_name: Annotated[str | None, Field(max_length=100)] = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Annotated[str | None, Field(max_length=500)] = None
+
+
+class PetInput(_Input):
+    name: Name
+    species: text(50)  # type: ignore[valid-type]
+    owner_id: Id
+    breed: Annotated[str | None, Field(max_length=100)] = None
+    birthdate: Birthdate | None = None
+    weight: Weight | None = None
+    neutered: StrictBool = False
+
+
+class PetPatch(_Input):
+    name: Name = None
+    species: text(50) = None  # type: ignore[valid-type]
+    owner_id: Id = None
+    breed: Annotated[str | None, Field(max_length=100)] = None
+    birthdate: Birthdate | None = None
+    weight: Weight | None = None
+    neutered: StrictBool = None  # type: ignore[assignment]
+
+
+class MedicalRecordInput(_Input):
+    pet_id: Id
+    date: Timestamp
+    title: text(200)  # type: ignore[valid-type]
+    description: OptionalText = None
+    diagnosis: OptionalText = None
+    treatment: OptionalText = None
+    differential_diagnosis: OptionalText = None
+    blood_test: Panel = None
+    urine_test: Panel = None
+
+
+class MedicalRecordPatch(_Input):
+    pet_id: Id = None
+    date: Timestamp = None
+    title: text(200) = None  # type: ignore[valid-type]
+    description: OptionalText = None
+    diagnosis: OptionalText = None
+    treatment: OptionalText = None
+    differential_diagnosis: OptionalText = None
+    blood_test: Panel = None
+    urine_test: Panel = None
+
+
+class InvoiceItemInput(_Input):
+    name: text(200)  # type: ignore[valid-type]
+    price: Price
+    quantity: Quantity
+
+
+class InvoiceInput(_Input):
+    owner_id: Id
+    pet_id: Id | None = None
+    medical_record_id: Id | None = None
+    items: Annotated[list[InvoiceItemInput], Field(min_length=1, max_length=100)]
+
+
+Model = TypeVar("Model", bound=_Input)
+
+
+def parse_input(model: type[Model], data: Any, *, api_names: bool) -> Model:
+    """Validate `data` (API camelCase names for REST, Python names for GraphQL)."""
+    try:
+        return model.model_validate(data, by_alias=api_names, by_name=not api_names)
+    except ValidationError as error:
+        raise Invalid("Request body validation failed", details=field_errors(error)) from None
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    details: dict[str, str] = {}
+    for problem in error.errors():
+        path = [to_camel(p) if isinstance(p, str) else str(p) for p in problem["loc"]]
+        field = ".".join(path) or "body"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "is not a writable field"
+        details.setdefault(field, message)
+    return details
+
+
+def patch_values(patch: _Input) -> dict[str, Any]:
+    """Only the fields the caller sent: an omitted field is left as it is."""
+    return patch.model_dump(exclude_unset=True)

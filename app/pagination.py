@@ -1,0 +1,106 @@
+"""Pages over a stable keyset (sort key, id), with offsets also accepted.
+
+A cursor names the last row seen, so the next page is an index range scan at
+any depth of the list; the total is counted only when someone asks for it.
+"""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Invalid
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int = DEFAULT_PAGE_SIZE
+    after: str | None = None
+    offset: int = 0
+
+
+FIRST_PAGE = PageRequest()
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: Any  # the model's datetime column
+    id_column: Any
+    descending: bool = False
+
+
+@dataclass
+class Page(Generic[Row]):
+    items: list[Row]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    _session: AsyncSession = field(repr=False)
+    _count_query: Any = field(repr=False)
+    _total: int | None = field(default=None, repr=False)
+
+    async def total(self) -> int:
+        if self._total is None:
+            self._total = int(await self._session.scalar(self._count_query) or 0)
+        return self._total
+
+
+def encode_cursor(sort_value: datetime, id_: str) -> str:
+    raw = f"{sort_value.isoformat()}|{id_}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        sort_text, id_ = raw.split("|", 1)
+        return datetime.fromisoformat(sort_text), id_
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        problem = {"after": "is not a cursor from this API"}
+        raise Invalid("Invalid cursor", details=problem) from None
+
+
+def _after(key: SortKey, cursor: str) -> ColumnElement[bool]:
+    sort_value, id_ = decode_cursor(cursor)
+    if key.descending:
+        return or_(key.column < sort_value, and_(key.column == sort_value, key.id_column < id_))
+    return or_(key.column > sort_value, and_(key.column == sort_value, key.id_column > id_))
+
+
+async def paginate(
+    session: AsyncSession,
+    model: type[Row],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    key: SortKey,
+    page: PageRequest,
+) -> Page[Row]:
+    size = max(1, min(page.first, MAX_PAGE_SIZE))
+    conditions = list(where)
+    if page.after:
+        conditions.append(_after(key, page.after))
+    order = (
+        [key.column.desc(), key.id_column.desc()] if key.descending else [key.column, key.id_column]
+    )
+    query = select(model).where(*conditions).order_by(*order).offset(page.offset).limit(size + 1)
+    rows = list((await session.scalars(query)).all())
+    items = rows[:size]
+    sort_name, id_name = key.column.key, key.id_column.key
+    return Page(
+        items=items,
+        cursors=[encode_cursor(getattr(r, sort_name), getattr(r, id_name)) for r in items],
+        has_next=len(rows) > size,
+        has_previous=page.after is not None or page.offset > 0,
+        _session=session,
+        _count_query=select(func.count()).select_from(model).where(*where),
+    )

@@ -1,0 +1,60 @@
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from app.errors import Invalid
+from app.pagination import MAX_PAGE_SIZE, Page, PageRequest
+
+Node = TypeVar("Node")
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.type(description="An item with its cursor.")
+class Edge(Generic[Node]):
+    cursor: str = strawberry.field(description="Opaque position of this item.")
+    node: Node = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, with cursors and an optional total.")
+class Connection(Generic[Node]):
+    page: strawberry.Private[Page[Any]]
+
+    @strawberry.field(description="The items with their cursors.")
+    def edges(self) -> list[Edge[Node]]:
+        return [
+            Edge(cursor=c, node=n) for c, n in zip(self.page.cursors, self.page.items, strict=True)
+        ]
+
+    @strawberry.field(description="The items alone.")
+    def nodes(self) -> list[Node]:
+        return self.page.items
+
+    @strawberry.field(description="Paging state.")
+    def page_info(self) -> PageInfo:
+        cursors = self.page.cursors
+        return PageInfo(
+            has_next_page=self.page.has_next,
+            has_previous_page=self.page.has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
+    @strawberry.field(description="Items in the whole filtered list (counted on request).")
+    async def total_count(self) -> int:
+        return await self.page.total()
+
+
+def page_request(first: int, after: str | None, offset: int | None) -> PageRequest:
+    if first < 1:
+        raise Invalid("first must be positive", details={"first": "must be at least 1"})
+    if offset is not None and offset < 0:
+        raise Invalid("offset must not be negative", details={"offset": "must be >= 0"})
+    # Asking for more than a page is not an error: the page is capped, as documented.
+    return PageRequest(first=min(first, MAX_PAGE_SIZE), after=after, offset=offset or 0)

@@ -1,0 +1,38 @@
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info
+
+from app.context import RequestContext
+from app.dependencies import open_request_context
+
+
+class GraphQLContext(BaseContext):
+    def __init__(self, clinova: RequestContext | None) -> None:
+        super().__init__()
+        self.clinova = clinova
+
+
+def is_ide_request(request: Request) -> bool:
+    # Mirrors strawberry's should_render_graphql_ide: the GraphiQL page needs no key.
+    accept = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and request.query_params.get("query") is None
+        and ("text/html" in accept or "*/*" in accept)
+    )
+
+
+async def graphql_context(request: Request) -> AsyncIterator[GraphQLContext]:
+    if is_ide_request(request):
+        yield GraphQLContext(None)
+        return
+    async with open_request_context(request) as context:
+        yield GraphQLContext(context)
+
+
+def ctx(info: Info) -> RequestContext:
+    context: RequestContext | None = info.context.clinova
+    assert context is not None, "operations always run with an authenticated context"
+    return context

@@ -1,0 +1,68 @@
+"""The one place GraphQL errors get the contract's codes."""
+
+import logging
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from graphql import GraphQLError
+
+from app.database import unavailable_error
+from app.errors import ClinovaError
+from graphql_schema.limits import TOO_COMPLEX, is_token_limit_error
+
+log = logging.getLogger("clinova.graphql")
+INTERNAL_MESSAGE = "An internal error occurred; quote the request id to support"
+
+
+def _coded(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        # Parse and validation errors: the document itself is wrong.
+        code = (error.extensions or {}).get("code") or (
+            TOO_COMPLEX if is_token_limit_error(error) else "VALIDATION_ERROR"
+        )
+        return _with(error, error.message, {**(error.extensions or {}), "code": code})
+    known = original if isinstance(original, ClinovaError) else unavailable_error(original)
+    if known is not None:
+        extensions: dict[str, Any] = {"code": known.code}
+        if known.details:
+            extensions["details"] = known.details
+        return _with(error, known.message, extensions)
+    log.error("unhandled error in %s (request %s)", error.path, request_id, exc_info=original)
+    return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_ERROR", "requestId": request_id})
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def code_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """Every error gets its code; the unexpected ones are logged and masked.
+
+    Unlike strawberry's MaskErrors, our own errors keep their code and details.
+    """
+    return [_coded(error, request_id) for error in errors]
+
+
+def graphql_error_response(error: ClinovaError, request_id: str) -> JSONResponse:
+    """Errors before execution (no key, bad HTTP body) in GraphQL's response shape."""
+    extensions: dict[str, Any] = {
+        "code": error.code,
+        **({"details": error.details} if error.details else {}),
+    }
+    if error.status >= 500:
+        extensions["requestId"] = request_id
+    headers = {"Retry-After": "5"} if error.status == 503 else None
+    return JSONResponse(
+        {"errors": [{"message": error.message, "extensions": extensions}]},
+        status_code=error.status,
+        headers=headers,
+    )

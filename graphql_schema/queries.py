@@ -1,0 +1,116 @@
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from app.domain import invoices, medical_records, owners, pets
+from app.pagination import DEFAULT_PAGE_SIZE
+from graphql_schema.connections import Connection, page_request
+from graphql_schema.context import ctx
+from graphql_schema.types import (
+    INVOICES,
+    OWNERS,
+    PETS,
+    RECORDS,
+    Invoice,
+    InvoiceStatus,
+    MedicalRecord,
+    Owner,
+    Pet,
+)
+
+FIRST = strawberry.argument(description=f"Page size, at most 100 (default {DEFAULT_PAGE_SIZE}).")
+AFTER = strawberry.argument(description="Cursor of the item to continue after.")
+OFFSET = strawberry.argument(description="Items to skip (after the cursor, if any).")
+SEARCH = strawberry.argument(
+    description="Name, email or phone (punctuation ignored), case-insensitive."
+)
+
+
+@strawberry.type(description="Reads of the caller's clinic.")
+class Query:
+    @strawberry.field(description="One owner by id.", permission_classes=OWNERS)
+    async def owner(self, info: Info, id: strawberry.ID) -> Owner | None:
+        return await owners.get_owner(ctx(info), id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Owners, oldest first.", permission_classes=OWNERS)
+    async def owners(
+        self,
+        info: Info,
+        search: Annotated[str | None, SEARCH] = None,
+        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, AFTER] = None,
+        offset: Annotated[int | None, OFFSET] = None,
+    ) -> Connection[Owner] | None:
+        page = await owners.list_owners(
+            ctx(info), search=search, page=page_request(first, after, offset)
+        )
+        return Connection(page=page)
+
+    @strawberry.field(description="One pet by id.", permission_classes=PETS)
+    async def pet(self, info: Info, id: strawberry.ID) -> Pet | None:
+        return await pets.get_pet(ctx(info), id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Pets, oldest first.", permission_classes=PETS)
+    async def pets(
+        self,
+        info: Info,
+        owner_id: strawberry.ID | None = None,
+        species: str | None = None,
+        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, AFTER] = None,
+        offset: Annotated[int | None, OFFSET] = None,
+    ) -> Connection[Pet] | None:
+        page = await pets.list_pets(
+            ctx(info),
+            owner_id=owner_id,
+            species=species,
+            page=page_request(first, after, offset),
+        )
+        return Connection(page=page)
+
+    @strawberry.field(description="One medical record by id.", permission_classes=RECORDS)
+    async def medical_record(self, info: Info, id: strawberry.ID) -> MedicalRecord | None:
+        return await medical_records.get_medical_record(ctx(info), id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Medical records, newest first.", permission_classes=RECORDS)
+    async def medical_records(
+        self,
+        info: Info,
+        pet_id: strawberry.ID | None = None,
+        start_date: str | None = None,
+        end_date: str | None = None,
+        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, AFTER] = None,
+        offset: Annotated[int | None, OFFSET] = None,
+    ) -> Connection[MedicalRecord] | None:
+        page = await medical_records.list_medical_records(
+            ctx(info),
+            pet_id=pet_id,
+            start_date=start_date,
+            end_date=end_date,
+            page=page_request(first, after, offset),
+        )
+        return Connection(page=page)
+
+    @strawberry.field(description="One invoice by id.", permission_classes=INVOICES)
+    async def invoice(self, info: Info, id: strawberry.ID) -> Invoice | None:
+        return await invoices.get_invoice(ctx(info), id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Invoices, newest first.", permission_classes=INVOICES)
+    async def invoices(
+        self,
+        info: Info,
+        status: InvoiceStatus | None = None,
+        owner_id: strawberry.ID | None = None,
+        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, AFTER] = None,
+        offset: Annotated[int | None, OFFSET] = None,
+    ) -> Connection[Invoice] | None:
+        page = await invoices.list_invoices(
+            ctx(info),
+            status=status,
+            owner_id=owner_id,
+            page=page_request(first, after, offset),
+        )
+        return Connection(page=page)

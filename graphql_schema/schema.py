@@ -1,0 +1,49 @@
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionResult
+
+from graphql_schema.errors import code_errors
+from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
+from graphql_schema.mutations import Mutation
+from graphql_schema.queries import Query
+from graphql_schema.scalars import DateTime
+
+
+class ClinovaSchema(strawberry.Schema):
+    async def execute(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        # Every result leaves through here, including errors raised while parsing,
+        # which never reach an extension's on_operation exit.
+        result = await super().execute(query, variable_values, context_value, *args, **kwargs)
+        if result.errors:
+            clinova = getattr(context_value, "clinova", None)
+            result.errors = code_errors(result.errors, clinova.request_id if clinova else "")
+        return result
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        # code_errors logs what is unexpected, with its traceback; callers' mistakes
+        # (bad ids, missing scopes, invalid documents) are not server log noise.
+        return None
+
+
+schema = ClinovaSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        DepthLimit,
+        AliasLimit,
+        TokenLimit,
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ],
+    scalar_overrides={datetime: DateTime},
+)

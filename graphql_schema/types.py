@@ -1,0 +1,156 @@
+"""Owner → Pet → MedicalRecord → Invoice, resolved from ORM rows through the
+request's dataloaders. A relationship guarded by a scope the key lacks is
+null, with an INSUFFICIENT_PERMISSIONS error, and the rest of the data stays."""
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from app import models
+from app.timestamps import midnight_utc
+from graphql_schema.context import ctx
+from graphql_schema.permissions import requires
+from graphql_schema.scalars import JSON, DateTime
+
+InvoiceStatus = strawberry.enum(
+    models.InvoiceStatus, name="InvoiceStatus", description="Where an invoice stands."
+)
+
+OWNERS, PETS = [requires("owners:read")], [requires("pets:read")]
+RECORDS, INVOICES = [requires("records:read")], [requires("invoices:read")]
+Parent = strawberry.Parent
+
+
+@strawberry.type(description="A client of the clinic: the person who owns and pays for pets.")
+class Owner:
+    id: strawberry.ID = strawberry.field(description="cuid of the owner.")
+    first_name: str = strawberry.field(description="Given name.")
+    middle_name: str | None = strawberry.field(description="Middle name, if any.")
+    last_name: str = strawberry.field(description="Family name.")
+    email: str | None = strawberry.field(description="Email address.")
+    phone: str | None = strawberry.field(description="Phone number as entered.")
+    address: str | None = strawberry.field(description="Postal address.")
+    last_visit: DateTime | None = strawberry.field(
+        description="Date of the latest medical record of any of the owner's pets."
+    )
+    created_at: DateTime = strawberry.field(description="When the owner was created.")
+    updated_at: DateTime = strawberry.field(description="When the owner last changed.")
+
+    @strawberry.field(description="The owner's pets, by name.", permission_classes=PETS)
+    async def pets(self, root: Parent[models.Owner], info: Info) -> list["Pet"] | None:
+        return await ctx(info).loaders.pets_by_owner_id.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="The owner's invoices, newest first.", permission_classes=INVOICES
+    )
+    async def invoices(self, root: Parent[models.Owner], info: Info) -> list["Invoice"] | None:
+        return await ctx(info).loaders.invoices_by_owner_id.load(root.id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A patient of the clinic.")
+class Pet:
+    id: strawberry.ID = strawberry.field(description="cuid of the pet.")
+    name: str = strawberry.field(description="The pet's name.")
+    species: str = strawberry.field(description="Dog, Cat, Bird, Rabbit, ...")
+    breed: str | None = strawberry.field(description="Breed, if known.")
+    weight: float | None = strawberry.field(description="Weight in kilograms.")
+    neutered: bool = strawberry.field(description="Whether the pet is neutered or spayed.")
+    created_at: DateTime = strawberry.field(description="When the pet was created.")
+    updated_at: DateTime = strawberry.field(description="When the pet last changed.")
+
+    @strawberry.field(description="Date of birth, as midnight UTC.")
+    def birthdate(self, root: Parent[models.Pet]) -> DateTime | None:
+        return midnight_utc(root.birthdate) if root.birthdate else None  # type: ignore[return-value]
+
+    @strawberry.field(description="The pet's owner.", permission_classes=OWNERS)
+    async def owner(self, root: Parent[models.Pet], info: Info) -> Owner | None:
+        return await ctx(info).loaders.owner_by_id.load(root.owner_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The pet's SOAP notes, newest first.", permission_classes=RECORDS)
+    async def medical_records(
+        self, root: Parent[models.Pet], info: Info
+    ) -> list["MedicalRecord"] | None:
+        return await ctx(info).loaders.medical_records_by_pet_id.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Invoices for the pet, newest first.", permission_classes=INVOICES
+    )
+    async def invoices(self, root: Parent[models.Pet], info: Info) -> list["Invoice"] | None:
+        return await ctx(info).loaders.invoices_by_pet_id.load(root.id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A SOAP note: one visit or finding for one pet.")
+class MedicalRecord:
+    id: strawberry.ID = strawberry.field(description="cuid of the record.")
+    date: DateTime = strawberry.field(description="When the visit took place.")
+    title: str = strawberry.field(description="Short title, e.g. Annual Checkup.")
+    description: str | None = strawberry.field(description="Subjective and objective notes.")
+    diagnosis: str | None = strawberry.field(description="Assessment.")
+    treatment: str | None = strawberry.field(description="Plan.")
+    differential_diagnosis: str | None = strawberry.field(description="Other diagnoses considered.")
+    blood_test: JSON | None = strawberry.field(description="Blood panel, as recorded.")
+    urine_test: JSON | None = strawberry.field(description="Urine panel, as recorded.")
+    created_by_id: str = strawberry.field(
+        description="Who created the record; for an API key, apikey|<key id>."
+    )
+    created_at: DateTime = strawberry.field(description="When the record was created.")
+    updated_at: DateTime = strawberry.field(description="When the record last changed.")
+
+    @strawberry.field(description="The patient.", permission_classes=PETS)
+    async def pet(self, root: Parent[models.MedicalRecord], info: Info) -> Pet | None:
+        return await ctx(info).loaders.pet_by_id.load(root.pet_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Invoices billing this visit, newest first.", permission_classes=INVOICES
+    )
+    async def invoices(
+        self, root: Parent[models.MedicalRecord], info: Info
+    ) -> list["Invoice"] | None:
+        loader = ctx(info).loaders.invoices_by_medical_record_id
+        return await loader.load(root.id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="One line of an invoice.")
+class InvoiceItem:
+    name: str = strawberry.field(description="What was billed.")
+    quantity: int = strawberry.field(description="How many.")
+
+    @strawberry.field(description="Unit price.")
+    def price(self, root: Parent[models.InvoiceItem]) -> float:
+        return float(root.price)
+
+
+@strawberry.type(description="A bill to an owner, usually for one visit of one pet.")
+class Invoice:
+    id: strawberry.ID = strawberry.field(description="cuid of the invoice.")
+    invoice_number: str = strawberry.field(description="INV-<year>-<6 digits>, gap-free.")
+    status: InvoiceStatus = strawberry.field(description="PAID, UNPAID or CANCELLED.")
+    created_at: DateTime = strawberry.field(description="When the invoice was created.")
+    updated_at: DateTime = strawberry.field(description="When the invoice last changed.")
+
+    @strawberry.field(description="Sum of price * quantity over the items.")
+    def total_amount(self, root: Parent[models.Invoice]) -> float:
+        return float(root.total_amount)
+
+    @strawberry.field(description="The invoice's lines, in order.")
+    async def items(self, root: Parent[models.Invoice], info: Info) -> list[InvoiceItem]:
+        return await ctx(info).loaders.invoice_items_by_invoice_id.load(root.id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Who is billed.", permission_classes=OWNERS)
+    async def owner(self, root: Parent[models.Invoice], info: Info) -> Owner | None:
+        return await ctx(info).loaders.owner_by_id.load(root.owner_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The pet billed for, if any.", permission_classes=PETS)
+    async def pet(self, root: Parent[models.Invoice], info: Info) -> Pet | None:
+        return await _load_optional(ctx(info).loaders.pet_by_id, root.pet_id)
+
+    @strawberry.field(description="The visit billed, if any.", permission_classes=RECORDS)
+    async def medical_record(
+        self, root: Parent[models.Invoice], info: Info
+    ) -> MedicalRecord | None:
+        return await _load_optional(ctx(info).loaders.medical_record_by_id, root.medical_record_id)
+
+
+async def _load_optional(loader: Any, key: str | None) -> Any:
+    return None if key is None else await loader.load(key)
