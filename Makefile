@@ -3,7 +3,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 export CLINOVA_PORT ?= 8000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint schema clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app graphql_schema rest_compat
+
+schema: install
+	$(BIN)/python -c 'from graphql_schema.schema import schema; print(schema.as_str())' > schema.graphql
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from app.errors import Invalid
-from app.pagination import MAX_PAGE_SIZE, Page, PageRequest
+from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 
 Node = TypeVar("Node")
 
@@ -51,7 +51,9 @@ class Connection(Generic[Node]):
         return await self.page.total()
 
 
-def page_request(first: int, after: str | None, offset: int | None) -> PageRequest:
+def page_request(first: int | None, after: str | None, offset: int | None) -> PageRequest:
+    if first is None:
+        first = DEFAULT_PAGE_SIZE
     if first < 1:
         raise Invalid("first must be positive", details={"first": "must be at least 1"})
     if offset is not None and offset < 0:

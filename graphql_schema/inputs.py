@@ -29,86 +29,122 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_DESCRIPTIONS = {
+    "first_name": "Given name (1-100 characters).",
+    "last_name": "Family name (1-100 characters).",
+    "middle_name": "Middle name.",
+    "email": "Email address.",
+    "phone": "Phone number; punctuation is kept as entered.",
+    "address": "Postal address.",
+    "name": "Name (1-100 characters).",
+    "species": "Dog, Cat, Bird, Rabbit, ...",
+    "owner_id": "Id of an owner of this clinic.",
+    "breed": "Breed.",
+    "birthdate": "Date of birth (a date, or a timestamp whose UTC date is used).",
+    "weight": "Weight in kilograms, >= 0.",
+    "neutered": "Neutered or spayed.",
+    "pet_id": "Id of a pet of this clinic.",
+    "date": "When the visit took place.",
+    "title": "Short title (1-200 characters).",
+    "description": "Subjective and objective notes.",
+    "diagnosis": "Assessment.",
+    "treatment": "Plan.",
+    "differential_diagnosis": "Other diagnoses considered.",
+    "blood_test": "Blood panel as a JSON object.",
+    "urine_test": "Urine panel as a JSON object.",
+    "item_name": "What is billed (1-200 characters).",
+    "price": "Unit price, >= 0, at most 2 decimals.",
+    "quantity": "How many, at least 1.",
+    "items": "The lines, 1 to 100.",
+    "medical_record_id": "The visit billed; its pet is used when petId is omitted.",
+}
+
+
+def field(name: str, default: Any = dataclasses.MISSING) -> Any:
+    """An input field described once, whichever input it appears in."""
+    if default is dataclasses.MISSING:
+        return strawberry.field(description=_DESCRIPTIONS[name])
+    return strawberry.field(description=_DESCRIPTIONS[name], default=default)
+
+
 @strawberry.input(description="A new owner.")
 class OwnerInput:
-    first_name: str
-    last_name: str
-    middle_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
+    first_name: str = field("first_name")
+    last_name: str = field("last_name")
+    middle_name: str | None = field("middle_name", None)
+    email: str | None = field("email", None)
+    phone: str | None = field("phone", None)
+    address: str | None = field("address", None)
 
 
 @strawberry.input(description="Changes to an owner; omitted fields stay as they are.")
 class OwnerPatch:
-    first_name: str | None = Unset
-    last_name: str | None = Unset
-    middle_name: str | None = Unset
-    email: str | None = Unset
-    phone: str | None = Unset
-    address: str | None = Unset
+    first_name: str | None = field("first_name", Unset)
+    last_name: str | None = field("last_name", Unset)
+    middle_name: str | None = field("middle_name", Unset)
+    email: str | None = field("email", Unset)
+    phone: str | None = field("phone", Unset)
+    address: str | None = field("address", Unset)
 
 
 @strawberry.input(description="A new pet of an existing owner.")
 class PetInput:
-    name: str
-    species: str
-    owner_id: strawberry.ID
-    breed: str | None = None
-    birthdate: DateTime | None = None
-    weight: float | None = strawberry.field(default=None, description="Kilograms, >= 0.")
-    neutered: bool = False
+    name: str = field("name")
+    species: str = field("species")
+    owner_id: strawberry.ID = field("owner_id")
+    breed: str | None = field("breed", None)
+    birthdate: DateTime | None = field("birthdate", None)
+    weight: float | None = field("weight", None)
+    neutered: bool = field("neutered", False)
 
 
 @strawberry.input(description="Changes to a pet; omitted fields stay as they are.")
 class PetPatch:
-    name: str | None = Unset
-    species: str | None = Unset
-    owner_id: strawberry.ID | None = Unset
-    breed: str | None = Unset
-    birthdate: DateTime | None = Unset
-    weight: float | None = Unset
-    neutered: bool | None = Unset
+    name: str | None = field("name", Unset)
+    species: str | None = field("species", Unset)
+    owner_id: strawberry.ID | None = field("owner_id", Unset)
+    breed: str | None = field("breed", Unset)
+    birthdate: DateTime | None = field("birthdate", Unset)
+    weight: float | None = field("weight", Unset)
+    neutered: bool | None = field("neutered", Unset)
 
 
 @strawberry.input(description="A new SOAP note for a pet.")
 class MedicalRecordInput:
-    pet_id: strawberry.ID
-    date: DateTime
-    title: str
-    description: str | None = None
-    diagnosis: str | None = None
-    treatment: str | None = None
-    differential_diagnosis: str | None = None
-    blood_test: JSON | None = None
-    urine_test: JSON | None = None
+    pet_id: strawberry.ID = field("pet_id")
+    date: DateTime = field("date")
+    title: str = field("title")
+    description: str | None = field("description", None)
+    diagnosis: str | None = field("diagnosis", None)
+    treatment: str | None = field("treatment", None)
+    differential_diagnosis: str | None = field("differential_diagnosis", None)
+    blood_test: JSON | None = field("blood_test", None)
+    urine_test: JSON | None = field("urine_test", None)
 
 
 @strawberry.input(description="Changes to a SOAP note; omitted fields stay as they are.")
 class MedicalRecordPatch:
-    pet_id: strawberry.ID | None = Unset
-    date: DateTime | None = Unset
-    title: str | None = Unset
-    description: str | None = Unset
-    diagnosis: str | None = Unset
-    treatment: str | None = Unset
-    differential_diagnosis: str | None = Unset
-    blood_test: JSON | None = Unset
-    urine_test: JSON | None = Unset
+    pet_id: strawberry.ID | None = field("pet_id", Unset)
+    date: DateTime | None = field("date", Unset)
+    title: str | None = field("title", Unset)
+    description: str | None = field("description", Unset)
+    diagnosis: str | None = field("diagnosis", Unset)
+    treatment: str | None = field("treatment", Unset)
+    differential_diagnosis: str | None = field("differential_diagnosis", Unset)
+    blood_test: JSON | None = field("blood_test", Unset)
+    urine_test: JSON | None = field("urine_test", Unset)
 
 
 @strawberry.input(description="One line of a new invoice.")
 class InvoiceItemInput:
-    name: str
-    price: float = strawberry.field(description="Unit price, >= 0, at most 2 decimals.")
-    quantity: int = strawberry.field(description="At least 1.")
+    name: str = field("item_name")
+    price: float = field("price")
+    quantity: int = field("quantity")
 
 
 @strawberry.input(description="A new invoice; its number and total are computed.")
 class InvoiceInput:
-    owner_id: strawberry.ID
-    items: list[InvoiceItemInput]
-    pet_id: strawberry.ID | None = None
-    medical_record_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The visit billed; its pet is used when petId is omitted."
-    )
+    owner_id: strawberry.ID = field("owner_id")
+    items: list[InvoiceItemInput] = field("items")
+    pet_id: strawberry.ID | None = field("pet_id", None)
+    medical_record_id: strawberry.ID | None = field("medical_record_id", None)

@@ -19,9 +19,16 @@ from graphql_schema.types import (
     Pet,
 )
 
+ID = strawberry.argument(description="The id (a cuid).")
 FIRST = strawberry.argument(description=f"Page size, at most 100 (default {DEFAULT_PAGE_SIZE}).")
 AFTER = strawberry.argument(description="Cursor of the item to continue after.")
 OFFSET = strawberry.argument(description="Items to skip (after the cursor, if any).")
+OWNER = strawberry.argument(description="Only this owner's.")
+PET = strawberry.argument(description="Only this pet's.")
+SPECIES = strawberry.argument(description="Only this species (case-insensitive).")
+START = strawberry.argument(description="From this date or timestamp, inclusive.")
+END = strawberry.argument(description="To this date (the whole day) or timestamp, inclusive.")
+STATUS = strawberry.argument(description="Only invoices in this status.")
 SEARCH = strawberry.argument(
     description="Name, email or phone (punctuation ignored), case-insensitive."
 )
@@ -30,7 +37,7 @@ SEARCH = strawberry.argument(
 @strawberry.type(description="Reads of the caller's clinic.")
 class Query:
     @strawberry.field(description="One owner by id.", permission_classes=OWNERS)
-    async def owner(self, info: Info, id: strawberry.ID) -> Owner | None:
+    async def owner(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Owner | None:
         return await owners.get_owner(ctx(info), id)  # type: ignore[return-value]
 
     @strawberry.field(description="Owners, oldest first.", permission_classes=OWNERS)
@@ -38,7 +45,7 @@ class Query:
         self,
         info: Info,
         search: Annotated[str | None, SEARCH] = None,
-        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        first: Annotated[int | None, FIRST] = DEFAULT_PAGE_SIZE,
         after: Annotated[str | None, AFTER] = None,
         offset: Annotated[int | None, OFFSET] = None,
     ) -> Connection[Owner] | None:
@@ -48,16 +55,16 @@ class Query:
         return Connection(page=page)
 
     @strawberry.field(description="One pet by id.", permission_classes=PETS)
-    async def pet(self, info: Info, id: strawberry.ID) -> Pet | None:
+    async def pet(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Pet | None:
         return await pets.get_pet(ctx(info), id)  # type: ignore[return-value]
 
     @strawberry.field(description="Pets, oldest first.", permission_classes=PETS)
     async def pets(
         self,
         info: Info,
-        owner_id: strawberry.ID | None = None,
-        species: str | None = None,
-        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        owner_id: Annotated[strawberry.ID | None, OWNER] = None,
+        species: Annotated[str | None, SPECIES] = None,
+        first: Annotated[int | None, FIRST] = DEFAULT_PAGE_SIZE,
         after: Annotated[str | None, AFTER] = None,
         offset: Annotated[int | None, OFFSET] = None,
     ) -> Connection[Pet] | None:
@@ -70,17 +77,19 @@ class Query:
         return Connection(page=page)
 
     @strawberry.field(description="One medical record by id.", permission_classes=RECORDS)
-    async def medical_record(self, info: Info, id: strawberry.ID) -> MedicalRecord | None:
+    async def medical_record(
+        self, info: Info, id: Annotated[strawberry.ID, ID]
+    ) -> MedicalRecord | None:
         return await medical_records.get_medical_record(ctx(info), id)  # type: ignore[return-value]
 
     @strawberry.field(description="Medical records, newest first.", permission_classes=RECORDS)
     async def medical_records(
         self,
         info: Info,
-        pet_id: strawberry.ID | None = None,
-        start_date: str | None = None,
-        end_date: str | None = None,
-        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        pet_id: Annotated[strawberry.ID | None, PET] = None,
+        start_date: Annotated[str | None, START] = None,
+        end_date: Annotated[str | None, END] = None,
+        first: Annotated[int | None, FIRST] = DEFAULT_PAGE_SIZE,
         after: Annotated[str | None, AFTER] = None,
         offset: Annotated[int | None, OFFSET] = None,
     ) -> Connection[MedicalRecord] | None:
@@ -94,16 +103,16 @@ class Query:
         return Connection(page=page)
 
     @strawberry.field(description="One invoice by id.", permission_classes=INVOICES)
-    async def invoice(self, info: Info, id: strawberry.ID) -> Invoice | None:
+    async def invoice(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Invoice | None:
         return await invoices.get_invoice(ctx(info), id)  # type: ignore[return-value]
 
     @strawberry.field(description="Invoices, newest first.", permission_classes=INVOICES)
     async def invoices(
         self,
         info: Info,
-        status: InvoiceStatus | None = None,
-        owner_id: strawberry.ID | None = None,
-        first: Annotated[int, FIRST] = DEFAULT_PAGE_SIZE,
+        status: Annotated[InvoiceStatus | None, STATUS] = None,
+        owner_id: Annotated[strawberry.ID | None, OWNER] = None,
+        first: Annotated[int | None, FIRST] = DEFAULT_PAGE_SIZE,
         after: Annotated[str | None, AFTER] = None,
         offset: Annotated[int | None, OFFSET] = None,
     ) -> Connection[Invoice] | None:

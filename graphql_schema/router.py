@@ -2,8 +2,10 @@ from typing import Any
 
 from cross_web import HTTPException
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from graphql_schema.context import graphql_context
@@ -29,12 +31,61 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._ide_html)
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if _wants_graphql_response(request) and _is_request_error(result):
+            # GraphQL over HTTP: a document that never executed has no data entry.
+            response.pop("data", None)
+            request.state.graphql_request_error = True
+        return response
+
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         try:
-            return await super().run(request, context=context, root_value=root_value)
+            response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as problem:
             # Bad HTTP framing gets our envelope and code instead of plain text.
             raise _as_clinova_error(problem) from None
+        if (
+            isinstance(response, Response)
+            and response.media_type == "application/json"
+            and _wants_graphql_response(request)
+        ):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if getattr(request.state, "graphql_request_error", False):
+                response.status_code = 400
+        return response
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    """The client prefers application/graphql-response+json over application/json."""
+    weights: dict[str, float] = {}
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media.lower()] = weight
+    preferred = weights.get(GRAPHQL_RESPONSE, 0.0)
+    return preferred > 0 and preferred >= weights.get("application/json", 0.0)
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    # Parse, validation and variable errors: nothing ran, so no error has a path.
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors)
+    )
 
 
 def _as_clinova_error(problem: HTTPException) -> ClinovaError:

@@ -6,6 +6,8 @@ from strawberry.scalars import JSON
 
 from app.timestamps import format_timestamp, parse_timestamp
 
+DateTime = NewType("DateTime", datetime)
+
 
 def _parse(value: Any) -> datetime:
     if not isinstance(value, str):
@@ -13,15 +15,16 @@ def _parse(value: Any) -> datetime:
     return parse_timestamp(value)
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", datetime),
-    name="DateTime",
-    description=(
-        "A UTC instant as ISO 8601 with milliseconds and Z (2026-01-15T14:30:00.000Z). "
-        "As input, a date (2026-01-15, midnight UTC) or any ISO 8601 timestamp."
-    ),
-    serialize=format_timestamp,
-    parse_value=_parse,
-)
+SCALAR_MAP = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description=(
+            "A UTC instant as ISO 8601 with milliseconds and Z (2026-01-15T14:30:00.000Z). "
+            "As input, a date (2026-01-15, midnight UTC) or any ISO 8601 timestamp."
+        ),
+        serialize=format_timestamp,
+        parse_value=_parse,
+    )
+}
 
-__all__ = ["JSON", "DateTime"]
+__all__ = ["JSON", "SCALAR_MAP", "DateTime"]

@@ -1,15 +1,15 @@
-from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 
 from graphql_schema.errors import code_errors
 from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
 from graphql_schema.mutations import Mutation
 from graphql_schema.queries import Query
-from graphql_schema.scalars import DateTime
+from graphql_schema.scalars import SCALAR_MAP
 
 
 class ClinovaSchema(strawberry.Schema):
@@ -38,12 +38,14 @@ class ClinovaSchema(strawberry.Schema):
 schema = ClinovaSchema(
     query=Query,
     mutation=Mutation,
+    # Classes and factories: each operation gets fresh extension instances (the
+    # parser and validation caches themselves live at module level in strawberry).
     extensions=[
         DepthLimit,
         AliasLimit,
         TokenLimit,
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ],
-    scalar_overrides={datetime: DateTime},
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
