@@ -125,13 +125,13 @@ Quantity = Annotated[StrictInt, Field(ge=1, le=10_000)]
 Panel = Annotated[dict[str, Any] | None, BeforeValidator(_panel)]
 
 
-class _Input(BaseModel):
+class InputModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
     )
 
 
-class OwnerInput(_Input):
+class OwnerInput(InputModel):
     first_name: Name
     last_name: Name
     middle_name: Annotated[str | None, Field(max_length=100)] = None
@@ -140,7 +140,7 @@ class OwnerInput(_Input):
     address: Annotated[str | None, Field(max_length=500)] = None
 
 
-class OwnerPatch(_Input):
+class OwnerPatch(InputModel):
     first_name: Name = None
     last_name: Name = None
     middle_name: Annotated[str | None, Field(max_length=100)] = None
@@ -149,7 +149,7 @@ class OwnerPatch(_Input):
     address: Annotated[str | None, Field(max_length=500)] = None
 
 
-class PetInput(_Input):
+class PetInput(InputModel):
     name: Name
     species: text(50)  # type: ignore[valid-type]
     owner_id: Id
@@ -159,7 +159,7 @@ class PetInput(_Input):
     neutered: StrictBool = False
 
 
-class PetPatch(_Input):
+class PetPatch(InputModel):
     name: Name = None
     species: text(50) = None  # type: ignore[valid-type]
     owner_id: Id = None
@@ -169,7 +169,7 @@ class PetPatch(_Input):
     neutered: StrictBool = None  # type: ignore[assignment]
 
 
-class MedicalRecordInput(_Input):
+class MedicalRecordInput(InputModel):
     pet_id: Id
     date: Timestamp
     title: text(200)  # type: ignore[valid-type]
@@ -181,7 +181,7 @@ class MedicalRecordInput(_Input):
     urine_test: Panel = None
 
 
-class MedicalRecordPatch(_Input):
+class MedicalRecordPatch(InputModel):
     pet_id: Id = None
     date: Timestamp = None
     title: text(200) = None  # type: ignore[valid-type]
@@ -193,20 +193,20 @@ class MedicalRecordPatch(_Input):
     urine_test: Panel = None
 
 
-class InvoiceItemInput(_Input):
+class InvoiceItemInput(InputModel):
     name: text(200)  # type: ignore[valid-type]
     price: Price
     quantity: Quantity
 
 
-class InvoiceInput(_Input):
+class InvoiceInput(InputModel):
     owner_id: Id
     pet_id: Id | None = None
     medical_record_id: Id | None = None
     items: Annotated[list[InvoiceItemInput], Field(min_length=1, max_length=100)]
 
 
-Model = TypeVar("Model", bound=_Input)
+Model = TypeVar("Model", bound=InputModel)
 
 
 def parse_input(model: type[Model], data: Any, *, api_names: bool) -> Model:
@@ -229,6 +229,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
     return details
 
 
-def patch_values(patch: _Input) -> dict[str, Any]:
+def patch_values(patch: InputModel) -> dict[str, Any]:
     """Only the fields the caller sent: an omitted field is left as it is."""
     return patch.model_dump(exclude_unset=True)

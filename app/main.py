@@ -5,17 +5,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from app.database import Database, unavailable_error
-from app.errors import ClinovaError
+from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.health import router as health_router
 from app.request_ids import HEADER as REQUEST_ID_HEADER
 from app.request_ids import RequestIdMiddleware
 from app.settings import Settings, get_settings
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
-from rest_compat.errors import envelope_response
+from rest_compat.errors import envelope_response, validation_details
+from rest_compat.router import api_router, install_openapi
 
 log = logging.getLogger("clinova")
 
@@ -32,16 +35,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
     app.state.db = db
     app.add_middleware(RequestIdMiddleware)
-    app.add_exception_handler(Exception, handle_error)
-    app.add_exception_handler(ClinovaError, handle_error)
+    for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
+        app.add_exception_handler(error_type, handle_error)
     app.include_router(health_router)
-    app.include_router(ClinovaGraphQLRouter(), prefix="/graphql")
+    app.include_router(ClinovaGraphQLRouter(), prefix="/graphql", include_in_schema=False)
+    app.include_router(api_router)
+    install_openapi(app)
     return app
 
 
 def as_clinova_error(error: Exception) -> ClinovaError:
     if isinstance(error, ClinovaError):
         return error
+    if isinstance(error, RequestValidationError):
+        return Invalid("Invalid request parameters", details=validation_details(error))
+    if isinstance(error, HTTPException):
+        if error.status_code == 405:
+            return MethodNotAllowed("Method not allowed on this route")
+        if error.status_code == 404:
+            return NotFound("Route not found")
+        return Invalid(str(error.detail))
     unavailable = unavailable_error(error)
     if unavailable is not None:
         log.warning("database unavailable: %s", type(error).__name__)

@@ -9,7 +9,7 @@ from app import inputs
 from graphql_schema.scalars import JSON, DateTime
 
 Unset = strawberry.UNSET
-Model = TypeVar("Model", bound=inputs.BaseModel)
+Model = TypeVar("Model", bound=inputs.InputModel)
 
 
 def validated(model: type[Model], value: Any) -> Model:

@@ -1,3 +1,4 @@
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.errors import ClinovaError
@@ -14,3 +15,12 @@ def envelope_response(error: ClinovaError, request_id: str) -> JSONResponse:
         status_code=error.status,
         headers=headers,
     )
+
+
+def validation_details(error: RequestValidationError) -> dict[str, str]:
+    """FastAPI's parameter errors, named by parameter as the envelope's details."""
+    details: dict[str, str] = {}
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"] if part not in ("query", "path")]
+        details.setdefault(".".join(location) or "request", problem["msg"])
+    return details

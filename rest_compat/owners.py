@@ -1,0 +1,46 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.domain import owners
+from app.inputs import OwnerInput
+from app.pagination import DEFAULT_PAGE_SIZE
+from rest_compat import shapes
+from rest_compat.auth import OwnersRead, OwnersWrite
+from rest_compat.bodies import parse_body
+from rest_compat.params import Limit, Offset, page
+
+router = APIRouter(tags=["Owners"])
+
+
+@router.get("/owners", summary="List owners", response_model=shapes.ListOf[shapes.Owner])
+async def list_owners(
+    ctx: OwnersRead,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Search by name, email, or phone")
+    ] = None,
+) -> shapes.ListOf[shapes.Owner]:
+    found = await owners.list_owners(ctx, search=search, page=page(limit, offset))
+    data = [shapes.Owner.from_row(o) for o in found.items]
+    return await shapes.ListOf[shapes.Owner].of(found, data, limit=limit, offset=offset)  # type: ignore[no-any-return]
+
+
+@router.get("/owners/{id}", summary="Get an owner with their pets")
+async def get_owner(ctx: OwnersRead, id: str) -> shapes.OwnerWithPets:
+    owner = await owners.get_owner(ctx, id)
+    pets = await ctx.loaders.pets_by_owner_id.load(owner.id)
+    return shapes.OwnerWithPets.with_pets(owner, pets)
+
+
+@router.post(
+    "/owners",
+    summary="Create an owner",
+    status_code=201,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/OwnerInput"}}}}},
+)  # fmt: skip
+async def create_owner(ctx: OwnersWrite, request: Request) -> shapes.Owner:
+    owner = await owners.create_owner(ctx, await parse_body(request, OwnerInput))
+    return shapes.Owner.from_row(owner)

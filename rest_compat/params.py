@@ -1,0 +1,15 @@
+from typing import Annotated
+
+from fastapi import Query
+
+from app.pagination import MAX_PAGE_SIZE, PageRequest
+
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_PAGE_SIZE, description="Number of records (default: 50, max: 100)"),
+]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Pagination offset")]
+
+
+def page(limit: int, offset: int) -> PageRequest:
+    return PageRequest(first=limit, offset=offset)

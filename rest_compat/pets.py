@@ -1,0 +1,45 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.domain import pets
+from app.inputs import PetInput
+from app.pagination import DEFAULT_PAGE_SIZE
+from rest_compat import shapes
+from rest_compat.auth import PetsRead, PetsWrite
+from rest_compat.bodies import parse_body
+from rest_compat.params import Limit, Offset, page
+
+router = APIRouter(tags=["Pets"])
+
+
+@router.get("/pets", summary="List pets", response_model=shapes.ListOf[shapes.Pet])
+async def list_pets(
+    ctx: PetsRead,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+    ownerId: Annotated[str | None, Query(max_length=100, description="Filter by owner ID")] = None,
+    species: Annotated[
+        str | None, Query(max_length=50, description="Filter by species (Dog, Cat, etc.)")
+    ] = None,
+) -> shapes.ListOf[shapes.Pet]:
+    found = await pets.list_pets(ctx, owner_id=ownerId, species=species, page=page(limit, offset))
+    data = [shapes.Pet.from_row(p) for p in found.items]
+    return await shapes.ListOf[shapes.Pet].of(found, data, limit=limit, offset=offset)  # type: ignore[no-any-return]
+
+
+@router.get("/pets/{id}", summary="Get a pet")
+async def get_pet(ctx: PetsRead, id: str) -> shapes.Pet:
+    return shapes.Pet.from_row(await pets.get_pet(ctx, id))
+
+
+@router.post(
+    "/pets",
+    summary="Create a pet",
+    status_code=201,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/PetInput"}}}}},
+)  # fmt: skip
+async def create_pet(ctx: PetsWrite, request: Request) -> shapes.Pet:
+    pet = await pets.create_pet(ctx, await parse_body(request, PetInput))
+    return shapes.Pet.from_row(pet)
