@@ -45,3 +45,8 @@ class ServiceUnavailable(ClinovaError):
 class MethodNotAllowed(ClinovaError):
     code = "METHOD_NOT_ALLOWED"
     status = 405
+
+
+class PayloadTooLarge(ClinovaError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413

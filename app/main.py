@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from app.body_limit import BodyLimitMiddleware
 from app.database import Database, unavailable_error
+from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.health import router as health_router
 from app.request_ids import HEADER as REQUEST_ID_HEADER
@@ -34,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
     app.state.db = db
+    app.add_middleware(ErrorBoundary, render=handle_error)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, render=handle_error)
     app.add_middleware(RequestIdMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, handle_error)
@@ -67,6 +71,6 @@ async def handle_error(request: Request, error: Exception) -> Response:
     request_id: str = getattr(request.state, "request_id", "")
     render = graphql_error_response if request.url.path == "/graphql" else envelope_response
     response = render(as_clinova_error(error), request_id)
-    # The error middleware sits outside ours, so a 500 must carry the id itself.
+    # Errors answered outside the request-id middleware must carry the id themselves.
     response.headers[REQUEST_ID_HEADER] = request_id
     return response

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         default=3.0, description="Seconds to wait for a free pooled connection"
     )
     db_pool_size: int = Field(default=10, description="Pooled connections per process")
+    max_body_bytes: int = Field(
+        default=1_048_576, description="Largest request body accepted, in bytes"
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, description="How long an SQLite writer waits for the lock"
     )

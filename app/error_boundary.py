@@ -1,0 +1,35 @@
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.body_limit import Render
+
+
+class ErrorBoundary:
+    """Turns an exception no handler took into the surface's 500 answer.
+
+    Starlette's own last resort re-raises after answering, so the server would
+    log every such error twice; here it is answered (and logged) once.
+    """
+
+    def __init__(self, app: ASGIApp, *, render: Render) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise
+            response = await self.render(Request(scope), error)
+            await response(scope, receive, send)
