@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.errors import ServiceUnavailable
+from app.errors import ClinovaError, Invalid, ServiceUnavailable
 from app.settings import Settings
 
 # Execution option a write transaction sets; on SQLite it makes the transaction
@@ -130,8 +130,15 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
         raise
 
 
-def unavailable_error(error: BaseException) -> ServiceUnavailable | None:
-    """The database is unreachable or locked: a 503, not a 500."""
+def database_error(error: BaseException) -> ClinovaError | None:
+    """A database failure the caller should hear about by name, not as a 500.
+
+    Unreachable or locked: 503. A value the database cannot store (PostgreSQL
+    refuses NUL characters in text, for one): the caller's 400. Inputs are
+    validated before they get here; this is the net under what slips through.
+    """
+    if isinstance(error, exc.DataError) or _sqlstate(error).startswith("22"):
+        return Invalid("The request holds a value the database cannot store")
     if isinstance(error, exc.TimeoutError | asyncio.TimeoutError | ConnectionError | OSError):
         return ServiceUnavailable("The database is unavailable, retry shortly")
     if isinstance(error, exc.DBAPIError) and (
@@ -142,6 +149,12 @@ def unavailable_error(error: BaseException) -> ServiceUnavailable | None:
     ):
         return ServiceUnavailable("The database is unavailable, retry shortly")
     return None
+
+
+def _sqlstate(error: BaseException) -> str:
+    # SQLSTATE class 22 is "data exception"; asyncpg reports some only this way.
+    orig = getattr(error, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
 
 
 def _is_connection_error(orig: BaseException | None) -> bool:

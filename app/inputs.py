@@ -6,7 +6,6 @@ its API name.
 """
 
 import math
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -20,6 +19,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -27,8 +27,15 @@ from app.errors import Invalid
 from app.ids import looks_like_id
 from app.timestamps import parse_date, parse_timestamp, to_millis, utc_now
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"[0-9+()\-.\s/x]{3,40}")
+# Patterns (not code) so that OpenAPI tells callers exactly what is accepted.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^[+(]?[0-9][0-9+()\-. /x]{2,39}$"
+NOT_BLANK_PATTERN = r"\S"
+_PATTERN_MESSAGES = {
+    EMAIL_PATTERN: "must be an email address",
+    PHONE_PATTERN: "must be a phone number",
+    NOT_BLANK_PATTERN: "must not be empty",
+}
 _JSON_PANEL_MAX_CHARS = 20_000
 
 
@@ -36,18 +43,6 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
     return value.strip()
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
-        raise ValueError("must be an email address")
-    return value
-
-
-def _phone(value: str) -> str:
-    if not _PHONE.fullmatch(value) or not re.search(r"\d", value):
-        raise ValueError("must be a phone number")
-    return value
 
 
 def _cuid(value: str) -> str:
@@ -109,18 +104,20 @@ def _panel(value: Any) -> Any:
 
 
 def text(max_length: int) -> Any:
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_not_blank)]
+    return Annotated[
+        str, Field(max_length=max_length, pattern=NOT_BLANK_PATTERN), AfterValidator(_not_blank)
+    ]
 
 
 Name = text(100)
 OptionalText = Annotated[str | None, Field(max_length=10_000)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-Phone = Annotated[str, AfterValidator(_phone)]
+Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, Field(pattern=PHONE_PATTERN)]
 Id = Annotated[str, AfterValidator(_cuid)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Birthdate = Annotated[date, BeforeValidator(_birthdate)]
-Weight = Annotated[float, BeforeValidator(_number), Field(ge=0, le=5000)]
-Price = Annotated[Decimal, BeforeValidator(_price), Field(ge=0, le=1_000_000)]
+Weight = Annotated[float, Field(ge=0, le=5000), BeforeValidator(_number)]
+Price = Annotated[Decimal, Field(ge=0, le=1_000_000), BeforeValidator(_price)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=10_000)]
 Panel = Annotated[dict[str, Any] | None, BeforeValidator(_panel)]
 
@@ -129,6 +126,14 @@ class InputModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it by field name on both backends.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class OwnerInput(InputModel):
@@ -225,6 +230,8 @@ def field_errors(error: ValidationError) -> dict[str, str]:
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "is not a writable field"
+        elif problem["type"] == "string_pattern_mismatch":
+            message = _PATTERN_MESSAGES[problem["ctx"]["pattern"]]
         details.setdefault(field, message)
     return details
 

@@ -8,9 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app.body_limit import BodyLimitMiddleware
-from app.database import Database, unavailable_error
+from app.database import Database, database_error
 from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.health import router as health_router
@@ -59,12 +60,22 @@ def as_clinova_error(error: Exception) -> ClinovaError:
         if error.status_code == 404:
             return NotFound("Route not found")
         return Invalid(str(error.detail))
-    unavailable = unavailable_error(error)
-    if unavailable is not None:
-        log.warning("database unavailable: %s", type(error).__name__)
-        return unavailable
+    known = database_error(error)
+    if known is not None:
+        log.warning("database error answered as %s: %s", known.code, type(error).__name__)
+        return known
     log.error("unhandled error", exc_info=error)
     return ClinovaError("An internal error occurred; quote the request id to support")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # FastAPI makes one route per method, so Starlette's own Allow names only one.
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def handle_error(request: Request, error: Exception) -> Response:
@@ -73,4 +84,6 @@ async def handle_error(request: Request, error: Exception) -> Response:
     response = render(as_clinova_error(error), request_id)
     # Errors answered outside the request-id middleware must carry the id themselves.
     response.headers[REQUEST_ID_HEADER] = request_id
+    if isinstance(error, HTTPException) and error.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response

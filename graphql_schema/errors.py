@@ -6,7 +6,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
 
-from app.database import unavailable_error
+from app.database import database_error
 from app.errors import ClinovaError
 from graphql_schema.limits import TOO_COMPLEX, is_token_limit_error
 
@@ -22,7 +22,7 @@ def _coded(error: GraphQLError, request_id: str) -> GraphQLError:
             TOO_COMPLEX if is_token_limit_error(error) else "VALIDATION_ERROR"
         )
         return _with(error, error.message, {**(error.extensions or {}), "code": code})
-    known = original if isinstance(original, ClinovaError) else unavailable_error(original)
+    known = original if isinstance(original, ClinovaError) else database_error(original)
     if known is not None:
         extensions: dict[str, Any] = {"code": known.code}
         if known.details:

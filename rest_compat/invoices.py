@@ -7,7 +7,7 @@ from app.models import InvoiceStatus
 from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import shapes
 from rest_compat.auth import InvoicesRead
-from rest_compat.params import Limit, Offset, page
+from rest_compat.params import Limit, Offset, page, text_param
 
 router = APIRouter(tags=["Invoices"])
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["Invoices"])
 async def list_invoices(
     ctx: InvoicesRead,
     status: Annotated[InvoiceStatus | None, Query(description="PAID, UNPAID, CANCELLED")] = None,
-    ownerId: Annotated[str | None, Query(max_length=100, description="Filter by owner")] = None,
+    ownerId: Annotated[str | None, text_param(100, "Filter by owner")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> shapes.ListOf[shapes.Invoice]:

@@ -6,10 +6,14 @@ from app.domain import medical_records
 from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import shapes
 from rest_compat.auth import RecordsRead
-from rest_compat.params import Limit, Offset, page
+from rest_compat.params import Limit, Offset, page, text_param
 
 router = APIRouter(tags=["Medical records"])
 DATE = "An ISO date (the whole day) or timestamp, inclusive"
+_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+
+
+DateParam = Annotated[str | None, Query(max_length=40, pattern=_DATE_PATTERN, description=DATE)]
 
 
 @router.get(
@@ -19,9 +23,9 @@ DATE = "An ISO date (the whole day) or timestamp, inclusive"
 )
 async def list_medical_records(
     ctx: RecordsRead,
-    petId: Annotated[str | None, Query(max_length=100, description="Filter by pet ID")] = None,
-    startDate: Annotated[str | None, Query(max_length=40, description=DATE)] = None,
-    endDate: Annotated[str | None, Query(max_length=40, description=DATE)] = None,
+    petId: Annotated[str | None, text_param(100, "Filter by pet ID")] = None,
+    startDate: DateParam = None,
+    endDate: DateParam = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> shapes.ListOf[shapes.MedicalRecord]:

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from app.domain import owners
 from app.inputs import OwnerInput
@@ -8,7 +8,7 @@ from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import shapes
 from rest_compat.auth import OwnersRead, OwnersWrite
 from rest_compat.bodies import parse_body
-from rest_compat.params import Limit, Offset, page
+from rest_compat.params import Limit, Offset, page, text_param
 
 router = APIRouter(tags=["Owners"])
 
@@ -18,9 +18,7 @@ async def list_owners(
     ctx: OwnersRead,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    search: Annotated[
-        str | None, Query(max_length=200, description="Search by name, email, or phone")
-    ] = None,
+    search: Annotated[str | None, text_param(200, "Search by name, email, or phone")] = None,
 ) -> shapes.ListOf[shapes.Owner]:
     found = await owners.list_owners(ctx, search=search, page=page(limit, offset))
     data = [shapes.Owner.from_row(o) for o in found.items]

@@ -13,3 +13,8 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Pagination offse
 
 def page(limit: int, offset: int) -> PageRequest:
     return PageRequest(first=limit, offset=offset)
+
+
+# Free text in a query string: bounded, and without NUL, which PostgreSQL refuses.
+def text_param(max_length: int, description: str) -> object:
+    return Query(max_length=max_length, pattern=r"^[^\x00]*$", description=description)

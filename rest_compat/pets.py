@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from app.domain import pets
 from app.inputs import PetInput
@@ -8,7 +8,7 @@ from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import shapes
 from rest_compat.auth import PetsRead, PetsWrite
 from rest_compat.bodies import parse_body
-from rest_compat.params import Limit, Offset, page
+from rest_compat.params import Limit, Offset, page, text_param
 
 router = APIRouter(tags=["Pets"])
 
@@ -18,10 +18,8 @@ async def list_pets(
     ctx: PetsRead,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    ownerId: Annotated[str | None, Query(max_length=100, description="Filter by owner ID")] = None,
-    species: Annotated[
-        str | None, Query(max_length=50, description="Filter by species (Dog, Cat, etc.)")
-    ] = None,
+    ownerId: Annotated[str | None, text_param(100, "Filter by owner ID")] = None,
+    species: Annotated[str | None, text_param(50, "Filter by species (Dog, Cat, etc.)")] = None,
 ) -> shapes.ListOf[shapes.Pet]:
     found = await pets.list_pets(ctx, owner_id=ownerId, species=species, page=page(limit, offset))
     data = [shapes.Pet.from_row(p) for p in found.items]

@@ -261,3 +261,22 @@ async def test_filters(db: Database, client: httpx.AsyncClient) -> None:
     assert data["since"]["nodes"] == [{"title": "Feb"}, {"title": "Jan"}]
     assert data["paid"]["nodes"] == [{"invoiceNumber": "INV-2026-000002"}]
     assert data["hers"]["nodes"] == [{"invoiceNumber": "INV-2026-000001"}]
+
+
+async def test_values_the_database_cannot_store_are_never_a_500(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    body = await gql(client, clinic, 'query { owners(search: "a\\u0000b") { totalCount } }')
+    created = await gql(
+        client,
+        clinic,
+        'mutation { createOwner(input: {firstName: "a\\u0000", lastName: "B"}) { id } }',
+    )
+
+    # SQLite stores NUL, PostgreSQL refuses it: either way the caller hears it by name.
+    assert codes(body) in ([], ["VALIDATION_ERROR"])
+    assert created["errors"][0]["extensions"] == {
+        "code": "VALIDATION_ERROR",
+        "details": {"firstName": "must not contain NUL characters"},
+    }

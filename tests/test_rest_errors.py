@@ -226,3 +226,14 @@ async def test_an_unreachable_database_is_503_fast() -> None:
     assert envelope(response)["code"] == "SERVICE_UNAVAILABLE"
     assert response.headers["Retry-After"]
     assert elapsed < 5
+
+
+async def test_nul_characters_are_refused_by_name(db: Database, client: httpx.AsyncClient) -> None:
+    clinic = await make_clinic(db)
+    body = await client.post(
+        "/api/v1/owners", headers=clinic.headers, json={"firstName": "A\u0000", "lastName": "B"}
+    )
+    query = await client.get("/api/v1/owners?search=a%00b", headers=clinic.headers)
+
+    assert body.status_code == 400 and "firstName" in envelope(body)["details"]
+    assert query.status_code == 400 and "search" in envelope(query)["details"]
