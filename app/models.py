@@ -18,8 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql import ColumnElement
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
@@ -96,6 +100,24 @@ class Owner(ClinicOwned, Base):
     # Denormalised: the latest medical record date of the owner's pets, kept by
     # `app.last_visit` in the same transaction as every write that can move it.
     last_visit: Mapped[datetime | None]
+
+    @hybrid_property
+    def search_text(self) -> str:
+        return f"{self.first_name} {self.last_name} {self.email or ''}".lower()
+
+    @search_text.inplace.expression
+    @classmethod
+    def _search_text(cls) -> ColumnElement[str]:
+        # The text owner search matches; PostgreSQL indexes exactly this expression
+        # with trigrams (migration 0002), so its constants are SQL literals, not binds.
+        space = literal_column("' '", String)
+        return func.lower(
+            cls.first_name
+            + space
+            + cls.last_name
+            + space
+            + func.coalesce(cls.email, literal_column("''", String))
+        )
 
     @validates("phone")
     def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:

@@ -38,7 +38,8 @@ async def test_openapi_carries_the_documents_examples_and_bodies(
     assert components["ErrorEnvelope"]["examples"][0]["error"]["code"] == "RESOURCE_NOT_FOUND"
     create_pet = schema["paths"]["/api/v1/pets"]["post"]
     assert create_pet["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/PetInput"}
+        "$ref": "#/components/schemas/PetInput"
+    }
     assert set(components["PetInput"]["required"]) == {"name", "species", "ownerId"}
     assert components["PetInput"]["additionalProperties"] is False
     list_owners = schema["paths"]["/api/v1/owners"]["get"]

@@ -1,6 +1,6 @@
 import re
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from app.context import RequestContext
 from app.database import write_transaction
@@ -21,19 +21,16 @@ async def get_owner(ctx: RequestContext, owner_id: str) -> Owner:
 
 
 def _matches(search: str) -> ColumnElement[bool]:
+    """First, last or full name, or email, case-insensitive; or the phone's digits."""
     term = search.strip().lower()
-    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    full_name = func.lower(Owner.first_name + " " + Owner.last_name)
-    conditions = [
-        func.lower(Owner.first_name).like(like, escape="\\"),
-        func.lower(Owner.last_name).like(like, escape="\\"),
-        full_name.like(like, escape="\\"),
-        func.lower(Owner.email).like(like, escape="\\"),
-    ]
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    condition = Owner.search_text.like(f"%{escaped}%", escape="\\")
     digits = re.sub(r"\D", "", term)
-    if digits:
-        conditions.append(Owner.phone_digits.like(f"%{digits}%"))
-    return or_(*conditions)
+    # Only a term that looks like a phone number searches phones: "Smith 2" must
+    # not match every phone with a 2 in it.
+    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+\-./]+", term):
+        condition = or_(condition, Owner.phone_digits.like(f"%{digits}%"))
+    return condition
 
 
 async def list_owners(

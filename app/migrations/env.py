@@ -6,6 +6,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from app.migrate import include_in_autogenerate
 from app.models import Base
 
 target_metadata = Base.metadata
@@ -17,6 +18,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()
