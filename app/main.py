@@ -81,9 +81,10 @@ def _allowed_methods(request: Request) -> list[str]:
 async def handle_error(request: Request, error: Exception) -> Response:
     request_id: str = getattr(request.state, "request_id", "")
     render = graphql_error_response if request.url.path == "/graphql" else envelope_response
-    response = render(as_clinova_error(error), request_id)
+    known = as_clinova_error(error)
+    response = render(known, request_id)
     # Errors answered outside the request-id middleware must carry the id themselves.
     response.headers[REQUEST_ID_HEADER] = request_id
-    if isinstance(error, HTTPException) and error.status_code == 405:
+    if isinstance(known, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response

@@ -4,6 +4,7 @@ from cross_web import HTTPException
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
@@ -89,7 +90,8 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 def _as_clinova_error(problem: HTTPException) -> ClinovaError:
-    if problem.status_code == 405:
+    # A mutation over GET: GraphQL over HTTP prescribes 405.
+    if problem.status_code == 405 or isinstance(problem.__cause__, InvalidOperationTypeError):
         return MethodNotAllowed(problem.reason)
     if problem.status_code == 404:
         return NotFound(problem.reason)
