@@ -103,13 +103,10 @@ def _panel(value: Any) -> Any:
     return value
 
 
-def text(max_length: int) -> Any:
-    return Annotated[
-        str, Field(max_length=max_length, pattern=NOT_BLANK_PATTERN), AfterValidator(_not_blank)
-    ]
-
-
-Name = text(100)
+_NotBlank = AfterValidator(_not_blank)
+Name = Annotated[str, Field(max_length=100, pattern=NOT_BLANK_PATTERN), _NotBlank]
+Species = Annotated[str, Field(max_length=50, pattern=NOT_BLANK_PATTERN), _NotBlank]
+Title = Annotated[str, Field(max_length=200, pattern=NOT_BLANK_PATTERN), _NotBlank]
 OptionalText = Annotated[str | None, Field(max_length=10_000)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Phone = Annotated[str, Field(pattern=PHONE_PATTERN)]
@@ -146,8 +143,8 @@ class OwnerInput(InputModel):
 
 
 class OwnerPatch(InputModel):
-    first_name: Name = None
-    last_name: Name = None
+    first_name: Name = None  # type: ignore[assignment]
+    last_name: Name = None  # type: ignore[assignment]
     middle_name: Annotated[str | None, Field(max_length=100)] = None
     email: Email | None = None
     phone: Phone | None = None
@@ -156,7 +153,7 @@ class OwnerPatch(InputModel):
 
 class PetInput(InputModel):
     name: Name
-    species: text(50)  # type: ignore[valid-type]
+    species: Species
     owner_id: Id
     breed: Annotated[str | None, Field(max_length=100)] = None
     birthdate: Birthdate | None = None
@@ -165,9 +162,9 @@ class PetInput(InputModel):
 
 
 class PetPatch(InputModel):
-    name: Name = None
-    species: text(50) = None  # type: ignore[valid-type]
-    owner_id: Id = None
+    name: Name = None  # type: ignore[assignment]
+    species: Species = None  # type: ignore[assignment]
+    owner_id: Id = None  # type: ignore[assignment]
     breed: Annotated[str | None, Field(max_length=100)] = None
     birthdate: Birthdate | None = None
     weight: Weight | None = None
@@ -177,7 +174,7 @@ class PetPatch(InputModel):
 class MedicalRecordInput(InputModel):
     pet_id: Id
     date: Timestamp
-    title: text(200)  # type: ignore[valid-type]
+    title: Title
     description: OptionalText = None
     diagnosis: OptionalText = None
     treatment: OptionalText = None
@@ -187,9 +184,9 @@ class MedicalRecordInput(InputModel):
 
 
 class MedicalRecordPatch(InputModel):
-    pet_id: Id = None
-    date: Timestamp = None
-    title: text(200) = None  # type: ignore[valid-type]
+    pet_id: Id = None  # type: ignore[assignment]
+    date: Timestamp = None  # type: ignore[assignment]
+    title: Title = None  # type: ignore[assignment]
     description: OptionalText = None
     diagnosis: OptionalText = None
     treatment: OptionalText = None
@@ -199,7 +196,7 @@ class MedicalRecordPatch(InputModel):
 
 
 class InvoiceItemInput(InputModel):
-    name: text(200)  # type: ignore[valid-type]
+    name: Title
     price: Price
     quantity: Quantity
 

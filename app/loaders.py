@@ -20,7 +20,7 @@ from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet
 Row = TypeVar("Row", Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
 
 
-class _ByIdLoader(DataLoader, Generic[Row]):  # type: ignore[misc]
+class _ByIdLoader(DataLoader[str, Row | None], Generic[Row]):
     model: ClassVar[type[Any]]
 
     def __init__(self, session: AsyncSession) -> None:
@@ -33,7 +33,7 @@ class _ByIdLoader(DataLoader, Generic[Row]):  # type: ignore[misc]
         return [by_id.get(id_) for id_ in ids]
 
 
-class _ByParentLoader(DataLoader, Generic[Row]):  # type: ignore[misc]
+class _ByParentLoader(DataLoader[str, list[Row]], Generic[Row]):
     """Children of many parents in one statement, grouped and ordered per parent."""
 
     model: ClassVar[type[Any]]

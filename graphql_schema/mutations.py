@@ -17,11 +17,11 @@ RECORDS, INVOICES = [requires("records:write")], [requires("invoices:write")]
 class Mutation:
     @strawberry.mutation(description="Create an owner.", permission_classes=OWNERS)
     async def create_owner(self, info: Info, input: inputs.OwnerInput) -> Owner:
-        return await owners.create_owner(ctx(info), validated(shared.OwnerInput, input))  # type: ignore[return-value]
+        return await owners.create_owner(ctx(info), validated(shared.OwnerInput, input))
 
     @strawberry.mutation(description="Change an owner.", permission_classes=OWNERS)
     async def update_owner(self, info: Info, id: strawberry.ID, input: inputs.OwnerPatch) -> Owner:
-        return await owners.update_owner(ctx(info), id, validated(shared.OwnerPatch, input))  # type: ignore[return-value]
+        return await owners.update_owner(ctx(info), id, validated(shared.OwnerPatch, input))
 
     @strawberry.mutation(
         description="Delete an owner without pets or invoices.", permission_classes=OWNERS
@@ -31,11 +31,11 @@ class Mutation:
 
     @strawberry.mutation(description="Create a pet.", permission_classes=PETS)
     async def create_pet(self, info: Info, input: inputs.PetInput) -> Pet:
-        return await pets.create_pet(ctx(info), validated(shared.PetInput, input))  # type: ignore[return-value]
+        return await pets.create_pet(ctx(info), validated(shared.PetInput, input))
 
     @strawberry.mutation(description="Change a pet.", permission_classes=PETS)
     async def update_pet(self, info: Info, id: strawberry.ID, input: inputs.PetPatch) -> Pet:
-        return await pets.update_pet(ctx(info), id, validated(shared.PetPatch, input))  # type: ignore[return-value]
+        return await pets.update_pet(ctx(info), id, validated(shared.PetPatch, input))
 
     @strawberry.mutation(
         description="Delete a pet without records or invoices.", permission_classes=PETS
@@ -48,26 +48,26 @@ class Mutation:
         self, info: Info, input: inputs.MedicalRecordInput
     ) -> MedicalRecord:
         data = validated(shared.MedicalRecordInput, input)
-        return await medical_records.create_medical_record(ctx(info), data)  # type: ignore[return-value]
+        return await medical_records.create_medical_record(ctx(info), data)
 
     @strawberry.mutation(description="Change a SOAP note.", permission_classes=RECORDS)
     async def update_medical_record(
         self, info: Info, id: strawberry.ID, input: inputs.MedicalRecordPatch
     ) -> MedicalRecord:
         patch = validated(shared.MedicalRecordPatch, input)
-        return await medical_records.update_medical_record(ctx(info), id, patch)  # type: ignore[return-value]
+        return await medical_records.update_medical_record(ctx(info), id, patch)
 
     @strawberry.mutation(
         description="Create an invoice; the total is computed from the items.",
         permission_classes=INVOICES,
     )
     async def create_invoice(self, info: Info, input: inputs.InvoiceInput) -> Invoice:
-        return await invoices.create_invoice(ctx(info), validated(shared.InvoiceInput, input))  # type: ignore[return-value]
+        return await invoices.create_invoice(ctx(info), validated(shared.InvoiceInput, input))
 
     @strawberry.mutation(description="Mark an UNPAID invoice paid.", permission_classes=INVOICES)
     async def mark_invoice_paid(self, info: Info, id: strawberry.ID) -> Invoice:
-        return await invoices.mark_invoice_paid(ctx(info), id)  # type: ignore[return-value]
+        return await invoices.mark_invoice_paid(ctx(info), id)
 
     @strawberry.mutation(description="Cancel an UNPAID invoice.", permission_classes=INVOICES)
     async def cancel_invoice(self, info: Info, id: strawberry.ID) -> Invoice:
-        return await invoices.cancel_invoice(ctx(info), id)  # type: ignore[return-value]
+        return await invoices.cancel_invoice(ctx(info), id)

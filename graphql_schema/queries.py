@@ -38,7 +38,7 @@ SEARCH = strawberry.argument(
 class Query:
     @strawberry.field(description="One owner by id.", permission_classes=OWNERS)
     async def owner(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Owner | None:
-        return await owners.get_owner(ctx(info), id)  # type: ignore[return-value]
+        return await owners.get_owner(ctx(info), id)
 
     @strawberry.field(description="Owners, oldest first.", permission_classes=OWNERS)
     async def owners(
@@ -56,7 +56,7 @@ class Query:
 
     @strawberry.field(description="One pet by id.", permission_classes=PETS)
     async def pet(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Pet | None:
-        return await pets.get_pet(ctx(info), id)  # type: ignore[return-value]
+        return await pets.get_pet(ctx(info), id)
 
     @strawberry.field(description="Pets, oldest first.", permission_classes=PETS)
     async def pets(
@@ -80,7 +80,7 @@ class Query:
     async def medical_record(
         self, info: Info, id: Annotated[strawberry.ID, ID]
     ) -> MedicalRecord | None:
-        return await medical_records.get_medical_record(ctx(info), id)  # type: ignore[return-value]
+        return await medical_records.get_medical_record(ctx(info), id)
 
     @strawberry.field(description="Medical records, newest first.", permission_classes=RECORDS)
     async def medical_records(
@@ -104,7 +104,7 @@ class Query:
 
     @strawberry.field(description="One invoice by id.", permission_classes=INVOICES)
     async def invoice(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Invoice | None:
-        return await invoices.get_invoice(ctx(info), id)  # type: ignore[return-value]
+        return await invoices.get_invoice(ctx(info), id)
 
     @strawberry.field(description="Invoices, newest first.", permission_classes=INVOICES)
     async def invoices(

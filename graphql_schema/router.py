@@ -4,8 +4,8 @@ from cross_web import HTTPException
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
@@ -85,7 +85,7 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return (
         result.data is None
         and bool(result.errors)
-        and all(error.path is None for error in result.errors)
+        and all(error.path is None for error in result.errors or ())
     )
 
 

@@ -15,7 +15,7 @@ def _parse(value: Any) -> datetime:
     return parse_timestamp(value)
 
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, Any] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description=(

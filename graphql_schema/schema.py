@@ -13,7 +13,7 @@ from graphql_schema.scalars import SCALAR_MAP
 
 
 class ClinovaSchema(strawberry.Schema):
-    async def execute(  # type: ignore[override]
+    async def execute(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,

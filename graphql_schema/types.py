@@ -13,13 +13,12 @@ from graphql_schema.context import ctx
 from graphql_schema.permissions import requires
 from graphql_schema.scalars import JSON, DateTime
 
-InvoiceStatus = strawberry.enum(
-    models.InvoiceStatus, name="InvoiceStatus", description="Where an invoice stands."
-)
+# Registers the core enum with GraphQL; annotations use models.InvoiceStatus itself.
+strawberry.enum(models.InvoiceStatus, name="InvoiceStatus", description="Where an invoice stands.")
+InvoiceStatus = models.InvoiceStatus
 
 OWNERS, PETS = [requires("owners:read")], [requires("pets:read")]
 RECORDS, INVOICES = [requires("records:read")], [requires("invoices:read")]
-Parent = strawberry.Parent
 
 
 @strawberry.type(description="A client of the clinic: the person who owns and pays for pets.")
@@ -38,14 +37,16 @@ class Owner:
     updated_at: DateTime = strawberry.field(description="When the owner last changed.")
 
     @strawberry.field(description="The owner's pets, by name.", permission_classes=PETS)
-    async def pets(self, root: Parent[models.Owner], info: Info) -> list["Pet"] | None:
-        return await ctx(info).loaders.pets_by_owner_id.load(root.id)  # type: ignore[no-any-return]
+    async def pets(self, root: strawberry.Parent[models.Owner], info: Info) -> list["Pet"] | None:
+        return await ctx(info).loaders.pets_by_owner_id.load(root.id)
 
     @strawberry.field(
         description="The owner's invoices, newest first.", permission_classes=INVOICES
     )
-    async def invoices(self, root: Parent[models.Owner], info: Info) -> list["Invoice"] | None:
-        return await ctx(info).loaders.invoices_by_owner_id.load(root.id)  # type: ignore[no-any-return]
+    async def invoices(
+        self, root: strawberry.Parent[models.Owner], info: Info
+    ) -> list["Invoice"] | None:
+        return await ctx(info).loaders.invoices_by_owner_id.load(root.id)
 
 
 @strawberry.type(description="A patient of the clinic.")
@@ -60,24 +61,26 @@ class Pet:
     updated_at: DateTime = strawberry.field(description="When the pet last changed.")
 
     @strawberry.field(description="Date of birth, as midnight UTC.")
-    def birthdate(self, root: Parent[models.Pet]) -> DateTime | None:
-        return midnight_utc(root.birthdate) if root.birthdate else None  # type: ignore[return-value]
+    def birthdate(self, root: strawberry.Parent[models.Pet]) -> DateTime | None:
+        return midnight_utc(root.birthdate) if root.birthdate else None
 
     @strawberry.field(description="The pet's owner.", permission_classes=OWNERS)
-    async def owner(self, root: Parent[models.Pet], info: Info) -> Owner | None:
-        return await ctx(info).loaders.owner_by_id.load(root.owner_id)  # type: ignore[no-any-return]
+    async def owner(self, root: strawberry.Parent[models.Pet], info: Info) -> Owner | None:
+        return await ctx(info).loaders.owner_by_id.load(root.owner_id)
 
     @strawberry.field(description="The pet's SOAP notes, newest first.", permission_classes=RECORDS)
     async def medical_records(
-        self, root: Parent[models.Pet], info: Info
+        self, root: strawberry.Parent[models.Pet], info: Info
     ) -> list["MedicalRecord"] | None:
-        return await ctx(info).loaders.medical_records_by_pet_id.load(root.id)  # type: ignore[no-any-return]
+        return await ctx(info).loaders.medical_records_by_pet_id.load(root.id)
 
     @strawberry.field(
         description="Invoices for the pet, newest first.", permission_classes=INVOICES
     )
-    async def invoices(self, root: Parent[models.Pet], info: Info) -> list["Invoice"] | None:
-        return await ctx(info).loaders.invoices_by_pet_id.load(root.id)  # type: ignore[no-any-return]
+    async def invoices(
+        self, root: strawberry.Parent[models.Pet], info: Info
+    ) -> list["Invoice"] | None:
+        return await ctx(info).loaders.invoices_by_pet_id.load(root.id)
 
 
 @strawberry.type(description="A SOAP note: one visit or finding for one pet.")
@@ -98,17 +101,17 @@ class MedicalRecord:
     updated_at: DateTime = strawberry.field(description="When the record last changed.")
 
     @strawberry.field(description="The patient.", permission_classes=PETS)
-    async def pet(self, root: Parent[models.MedicalRecord], info: Info) -> Pet | None:
-        return await ctx(info).loaders.pet_by_id.load(root.pet_id)  # type: ignore[no-any-return]
+    async def pet(self, root: strawberry.Parent[models.MedicalRecord], info: Info) -> Pet | None:
+        return await ctx(info).loaders.pet_by_id.load(root.pet_id)
 
     @strawberry.field(
         description="Invoices billing this visit, newest first.", permission_classes=INVOICES
     )
     async def invoices(
-        self, root: Parent[models.MedicalRecord], info: Info
+        self, root: strawberry.Parent[models.MedicalRecord], info: Info
     ) -> list["Invoice"] | None:
         loader = ctx(info).loaders.invoices_by_medical_record_id
-        return await loader.load(root.id)  # type: ignore[no-any-return]
+        return await loader.load(root.id)
 
 
 @strawberry.type(description="One line of an invoice.")
@@ -117,7 +120,7 @@ class InvoiceItem:
     quantity: int = strawberry.field(description="How many.")
 
     @strawberry.field(description="Unit price.")
-    def price(self, root: Parent[models.InvoiceItem]) -> float:
+    def price(self, root: strawberry.Parent[models.InvoiceItem]) -> float:
         return float(root.price)
 
 
@@ -130,24 +133,24 @@ class Invoice:
     updated_at: DateTime = strawberry.field(description="When the invoice last changed.")
 
     @strawberry.field(description="Sum of price * quantity over the items.")
-    def total_amount(self, root: Parent[models.Invoice]) -> float:
+    def total_amount(self, root: strawberry.Parent[models.Invoice]) -> float:
         return float(root.total_amount)
 
     @strawberry.field(description="The invoice's lines, in order.")
-    async def items(self, root: Parent[models.Invoice], info: Info) -> list[InvoiceItem]:
-        return await ctx(info).loaders.invoice_items_by_invoice_id.load(root.id)  # type: ignore[no-any-return]
+    async def items(self, root: strawberry.Parent[models.Invoice], info: Info) -> list[InvoiceItem]:
+        return await ctx(info).loaders.invoice_items_by_invoice_id.load(root.id)
 
     @strawberry.field(description="Who is billed.", permission_classes=OWNERS)
-    async def owner(self, root: Parent[models.Invoice], info: Info) -> Owner | None:
-        return await ctx(info).loaders.owner_by_id.load(root.owner_id)  # type: ignore[no-any-return]
+    async def owner(self, root: strawberry.Parent[models.Invoice], info: Info) -> Owner | None:
+        return await ctx(info).loaders.owner_by_id.load(root.owner_id)
 
     @strawberry.field(description="The pet billed for, if any.", permission_classes=PETS)
-    async def pet(self, root: Parent[models.Invoice], info: Info) -> Pet | None:
+    async def pet(self, root: strawberry.Parent[models.Invoice], info: Info) -> Pet | None:
         return await _load_optional(ctx(info).loaders.pet_by_id, root.pet_id)
 
     @strawberry.field(description="The visit billed, if any.", permission_classes=RECORDS)
     async def medical_record(
-        self, root: Parent[models.Invoice], info: Info
+        self, root: strawberry.Parent[models.Invoice], info: Info
     ) -> MedicalRecord | None:
         return await _load_optional(ctx(info).loaders.medical_record_by_id, root.medical_record_id)
 

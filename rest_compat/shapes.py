@@ -34,13 +34,16 @@ def _items_json(items: list[models.InvoiceItem]) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+OWNER_EXAMPLE: dict[str, Any] = dict(
+    id="cku9g6x2p0000ab0f0s1z2z3z", firstName="John", middleName=None, lastName="Smith",
+    email="john.smith@example.com", phone="+1-555-123-4567",
+    address="123 Main St, New York, NY 10001", lastVisit="2026-01-15T14:30:00.000Z",
+    createdAt="2024-03-01T10:00:00.000Z", updatedAt="2026-01-15T14:30:00.000Z",
+)  # fmt: skip
+
+
 class Owner(BaseModel):
-    model_config = _example(
-        id="cku9g6x2p0000ab0f0s1z2z3z", firstName="John", middleName=None, lastName="Smith",
-        email="john.smith@example.com", phone="+1-555-123-4567",
-        address="123 Main St, New York, NY 10001", lastVisit="2026-01-15T14:30:00.000Z",
-        createdAt="2024-03-01T10:00:00.000Z", updatedAt="2026-01-15T14:30:00.000Z",
-    )  # fmt: skip
+    model_config = _example(**OWNER_EXAMPLE)
 
     id: str
     firstName: str
@@ -78,7 +81,7 @@ class PetSummary(BaseModel):
 
 class OwnerWithPets(Owner):
     model_config = _example(
-        **Owner.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+        **OWNER_EXAMPLE,
         pets=[{"id": "cku9g7y3q0001ab0f0t2a3b4c", "name": "Max", "species": "Dog",
                "breed": "Golden Retriever"}],
     )  # fmt: skip

@@ -24,7 +24,7 @@ def _matches(search: str) -> ColumnElement[bool]:
     """First, last or full name, or email, case-insensitive; or the phone's digits."""
     term = search.strip().lower()
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    condition = Owner.search_text.like(f"%{escaped}%", escape="\\")
+    condition: ColumnElement[bool] = Owner.search_text.like(f"%{escaped}%", escape="\\")
     digits = re.sub(r"\D", "", term)
     # Only a term that looks like a phone number searches phones: "Smith 2" must
     # not match every phone with a 2 in it.
