@@ -46,6 +46,7 @@ async def create_key(
     name: str,
     scopes: Iterable[str] = ALL_SCOPES,
     live: bool = False,
+    rate_limit: int | None = None,
 ) -> CreatedKey:
     secret = generate_secret(live=live)
     key = ApiKey(
@@ -54,6 +55,7 @@ async def create_key(
         prefix=secret[:12],
         key_hash=hash_secret(secret),
         scopes=",".join(sorted(set(scopes))),
+        rate_limit=rate_limit,
     )
     session.add(key)
     await session.flush()
@@ -94,4 +96,6 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         raise Unauthorized("Invalid API key")
     if key.revoked_at is not None:
         raise Unauthorized("This API key has been revoked")
-    return Principal(clinic_id=key.clinic_id, key_id=key.id, scopes=key.scope_set)
+    return Principal(
+        clinic_id=key.clinic_id, key_id=key.id, scopes=key.scope_set, rate_limit=key.rate_limit
+    )

@@ -136,8 +136,16 @@ def keys() -> None:
 @click.option("--scopes", default=",".join(ALL_SCOPES), show_default=True)
 @click.option("--name", default="api key", show_default=True)
 @click.option("--live", is_flag=True, help="An sk_live_ key instead of sk_test_.")
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="Requests per minute for this key (default: CLINOVA_RATE_LIMIT_PER_MINUTE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line for tooling.")
-def keys_create(clinic_id: str, scopes: str, name: str, live: bool, as_json: bool) -> None:
+def keys_create(
+    clinic_id: str, scopes: str, name: str, live: bool, rate_limit: int | None, as_json: bool
+) -> None:
     """Create a key; its secret is printed once and never stored."""
     try:
         scope_set = parse_scopes(scopes)
@@ -151,8 +159,9 @@ def keys_create(clinic_id: str, scopes: str, name: str, live: bool, as_json: boo
                 if await session.get(Clinic, clinic_id) is None:
                     raise click.ClickException(f"no clinic with id {clinic_id}")
                 return await api_keys.create_key(
-                    session, clinic_id=clinic_id, name=name, scopes=scope_set, live=live
-                )
+                    session, clinic_id=clinic_id, name=name, scopes=scope_set, live=live,
+                    rate_limit=rate_limit,
+                )  # fmt: skip
 
     created = _with_database(work)
     click.echo(f"key {created.key.id} ({','.join(sorted(scope_set))})")
@@ -177,6 +186,7 @@ def keys_list(clinic_id: str | None, as_json: bool) -> None:
                     "name": key.name,
                     "prefix": key.prefix,
                     "scopes": sorted(key.scope_set),
+                    "rateLimit": key.rate_limit,
                     "revoked": key.revoked_at is not None,
                 }
                 for key in await api_keys.list_keys(session, clinic_id)

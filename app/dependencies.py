@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from app.api_keys import authenticate
 from app.context import RequestContext
 from app.database import Database
+from app.rate_limits import RateLimiter
 from app.tenancy import bind_clinic, mark_unscoped
 
 
@@ -17,13 +18,24 @@ def database(request: Request) -> Database:
     return db
 
 
+def rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
 @asynccontextmanager
-async def open_request_context(request: Request) -> AsyncIterator[RequestContext]:
+async def open_request_context(request: Request, *, cost: int) -> AsyncIterator[RequestContext]:
+    """Authenticates, spends `cost` of the key's budget (0: only check some is left)."""
     async with database(request).sessionmaker() as session:
         # The key is looked up before its clinic is known, then the session is
         # bound to that clinic for everything else the request does.
         mark_unscoped(session)
         principal = await authenticate(session, request.headers.get("authorization"))
+        limiter = rate_limiter(request)
+        if cost:
+            request.state.budget = await limiter.charge(principal, cost)
+        else:
+            request.state.budget = await limiter.check(principal)
         bind_clinic(session, principal.clinic_id)
         yield RequestContext(
             session=session, principal=principal, request_id=request.state.request_id
@@ -31,7 +43,8 @@ async def open_request_context(request: Request) -> AsyncIterator[RequestContext
 
 
 async def request_context(request: Request) -> AsyncIterator[RequestContext]:
-    async with open_request_context(request) as context:
+    """A REST request: one unit of the key's budget."""
+    async with open_request_context(request, cost=1) as context:
         yield context
 
 

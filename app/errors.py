@@ -7,10 +7,17 @@ class ClinovaError(Exception):
     code = "INTERNAL_ERROR"
     status = 500
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        # HTTP headers the answer must carry (Retry-After, rate-limit counters).
+        self.headers = headers or {}
 
 
 class Invalid(ClinovaError):
@@ -41,6 +48,9 @@ class ServiceUnavailable(ClinovaError):
     code = "SERVICE_UNAVAILABLE"
     status = 503
 
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details, headers={"Retry-After": "5"})
+
 
 class MethodNotAllowed(ClinovaError):
     code = "METHOD_NOT_ALLOWED"
@@ -50,3 +60,8 @@ class MethodNotAllowed(ClinovaError):
 class PayloadTooLarge(ClinovaError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413
+
+
+class RateLimited(ClinovaError):
+    code = "RATE_LIMIT_EXCEEDED"
+    status = 429

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.dependencies import database
+from app.dependencies import database, rate_limiter
 from app.errors import ServiceUnavailable
 
 router = APIRouter(include_in_schema=False)
@@ -19,4 +19,7 @@ async def readyz(request: Request) -> JSONResponse:
         await db.ping()
     except Exception as error:
         raise ServiceUnavailable("The database is unreachable") from error
-    return JSONResponse({"status": "ready", "database": "ok"})
+    # Rate limits degrade to per-instance counters without Redis; say so, still ready.
+    return JSONResponse(
+        {"status": "ready", "database": "ok", "rateLimits": rate_limiter(request).mode}
+    )

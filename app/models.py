@@ -73,6 +73,8 @@ class ApiKey(Timestamped, Base):
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(Text)
+    # Requests per minute; null means CLINOVA_RATE_LIMIT_PER_MINUTE.
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None]
 
     @property

@@ -21,6 +21,8 @@ class Principal:
     clinic_id: str
     key_id: str
     scopes: frozenset[str]
+    # Requests per minute for this key; None means the service default.
+    rate_limit: int | None = None
 
     @property
     def actor_id(self) -> str:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         default=3.0, description="Seconds to wait for a free pooled connection"
     )
     db_pool_size: int = Field(default=10, description="Pooled connections per process")
+    rate_limit_per_minute: int = Field(
+        default=100, description="Requests per minute per API key, unless the key sets its own"
+    )
     max_body_bytes: int = Field(
         default=1_048_576, description="Largest request body accepted, in bytes"
     )

@@ -28,7 +28,8 @@ async def graphql_context(request: Request) -> AsyncIterator[GraphQLContext]:
     if is_ide_request(request):
         yield GraphQLContext(None)
         return
-    async with open_request_context(request) as context:
+    # Only checks that budget is left; graphql_schema.cost charges what ran.
+    async with open_request_context(request, cost=0) as context:
         yield GraphQLContext(context)
 
 

@@ -60,9 +60,8 @@ def graphql_error_response(error: ClinovaError, request_id: str) -> JSONResponse
     }
     if error.status >= 500:
         extensions["requestId"] = request_id
-    headers = {"Retry-After": "5"} if error.status == 503 else None
     return JSONResponse(
         {"errors": [{"message": error.message, "extensions": extensions}]},
         status_code=error.status,
-        headers=headers,
+        headers=error.headers,
     )

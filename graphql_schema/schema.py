@@ -5,6 +5,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 
+from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
 from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
 from graphql_schema.mutations import Mutation
@@ -41,6 +42,7 @@ schema = ClinovaSchema(
     # Classes and factories: each operation gets fresh extension instances (the
     # parser and validation caches themselves live at module level in strawberry).
     extensions=[
+        QueryCost,
         DepthLimit,
         AliasLimit,
         TokenLimit,

@@ -9,11 +9,10 @@ def envelope_response(error: ClinovaError, request_id: str) -> JSONResponse:
     details = dict(error.details)
     if error.status >= 500:
         details["requestId"] = request_id
-    headers = {"Retry-After": "5"} if error.status == 503 else None
     return JSONResponse(
         {"error": {"code": error.code, "message": error.message, "details": details}},
         status_code=error.status,
-        headers=headers,
+        headers=error.headers,
     )
 
 

@@ -90,7 +90,8 @@ async def backend(
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'clinova.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    # Budgets large enough never to throttle the suite; tests of limits set their own.
+    settings = Settings(database_url=url, rate_limit_per_minute=1_000_000, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings)
     await migrate(app.state.db.engine)
     _backends_used.append(request.param)

@@ -42,14 +42,23 @@ async def make_clinic(db: Database, *, scopes: Iterable[str] = ALL_SCOPES) -> Cl
     return ClinicKey(clinic.id, created.key.id, created.secret, principal)
 
 
-async def make_key(db: Database, clinic_id: str, *, scopes: Iterable[str]) -> ClinicKey:
+async def make_key(
+    db: Database,
+    clinic_id: str,
+    *,
+    scopes: Iterable[str] = ALL_SCOPES,
+    rate_limit: int | None = None,
+) -> ClinicKey:
     async with db.sessionmaker() as session:
         mark_unscoped(session)
         async with write_transaction(session):
             created = await api_keys.create_key(
-                session, clinic_id=clinic_id, name="test", scopes=scopes
+                session, clinic_id=clinic_id, name="test", scopes=scopes, rate_limit=rate_limit
             )
-    principal = Principal(clinic_id=clinic_id, key_id=created.key.id, scopes=frozenset(scopes))
+    principal = Principal(
+        clinic_id=clinic_id, key_id=created.key.id, scopes=created.key.scope_set,
+        rate_limit=rate_limit,
+    )  # fmt: skip
     return ClinicKey(clinic_id, created.key.id, created.secret, principal)
 
 

@@ -36,6 +36,7 @@ def _server_env(database_url: str) -> dict[str, str]:
     # Only this test's settings: no CLINOVA_* from the caller's shell leaks in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLINOVA_")}
     env["CLINOVA_DATABASE_URL"] = database_url
+    env["CLINOVA_RATE_LIMIT_PER_MINUTE"] = "1000000"
     return env
 
 

@@ -50,6 +50,8 @@ def test_migrate_seed_and_keys_end_to_end(database_url: str) -> None:
             seeded["clinicId"],
             "--scopes",
             "owners:read",
+            "--rate-limit",
+            "30",
             "--json",
         )
     )
@@ -60,6 +62,7 @@ def test_migrate_seed_and_keys_end_to_end(database_url: str) -> None:
     ]
     mine = next(k for k in listed if k["id"] == created["id"])
     assert mine["scopes"] == ["owners:read"] and mine["revoked"] is False
+    assert mine["rateLimit"] == 30
     assert all(created["apiKey"] not in json.dumps(k) for k in listed)
 
     run(database_url, "keys", "revoke", created["id"])

@@ -52,7 +52,7 @@ async def test_queries_run_over_get_but_mutations_do_not(
         headers={**clinic.headers, "Accept": "application/json"},
     )  # fmt: skip
 
-    assert query.json() == {"data": {"owners": {"totalCount": 0}}}
+    assert query.json()["data"] == {"owners": {"totalCount": 0}}
     assert mutation.status_code == 405
     assert codes(mutation.json()) == ["METHOD_NOT_ALLOWED"]
     listed = await gql(client, clinic, "{ owners { totalCount } }")

@@ -1,0 +1,171 @@
+"""What a GraphQL request may cost, and what it did cost.
+
+Before execution the document's nodes are estimated the way GitHub limits
+them: a connection counts its `first` (default 50, at most 100), a nested list
+counts an assumed fan-out (below), and nested lists multiply. Over
+MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before any
+SQL. After execution the key is charged ceil(actual nodes / 100) units, at
+least 1, so a REST call (1 unit) and a GraphQL call share one budget fairly.
+Every response reports it in `extensions.cost`, as Shopify does; the budget
+refills whole (restoreRate units) when its one-minute window ends (restoresAt).
+"""
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_operation_ast,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.rate_limits import Budget
+from graphql_schema.limits import TOO_COMPLEX
+
+MAX_REQUESTED_NODES = 100_000
+NODES_PER_UNIT = 100
+# Assumed children per parent for relationship lists, from the demo data's shape
+# with headroom (owners have 1-4 pets, pets ~4 records, records ~0.6 invoices).
+FAN_OUT: dict[tuple[str, str], int] = {
+    ("Owner", "pets"): 5,
+    ("Owner", "invoices"): 10,
+    ("Pet", "medicalRecords"): 10,
+    ("Pet", "invoices"): 5,
+    ("MedicalRecord", "invoices"): 2,
+    ("Invoice", "items"): 5,
+}
+
+
+def estimate_nodes(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> int:
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    walker = _Walker(schema, fragments, variables or {})
+    return walker.count(operation.selection_set, root, 1) if root else 0
+
+
+class _Walker:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        self.schema, self.fragments, self.variables = schema, fragments, variables
+
+    def count(self, selections: SelectionSetNode, parent: Any, multiplier: int) -> int:
+        total = 0
+        for field, owner in self._fields(selections, parent):
+            if field.name.value.startswith("__"):
+                continue
+            definition = owner.fields.get(field.name.value)
+            target = get_named_type(definition.type) if definition else None
+            if not isinstance(target, GraphQLObjectType) or field.selection_set is None:
+                continue
+            nodes = multiplier * FAN_OUT.get((owner.name, field.name.value), 1)
+            children = nodes
+            if target.name.endswith("Connection"):
+                children = nodes * self._page_size(field)
+            total += nodes + self.count(field.selection_set, target, children)
+        return total
+
+    def _fields(self, selections: SelectionSetNode, parent: Any) -> Iterator[tuple[FieldNode, Any]]:
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                yield selection, parent
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                owner = self.schema.get_type(condition.name.value) if condition else parent
+                yield from self._fields(selection.selection_set, owner)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    owner = self.schema.get_type(fragment.type_condition.name.value)
+                    yield from self._fields(fragment.selection_set, owner)
+
+    def _page_size(self, field: FieldNode) -> int:
+        for argument in field.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return max(1, min(int(value.value), MAX_PAGE_SIZE))
+            if isinstance(value, VariableNode):
+                given = self.variables.get(value.name.value)
+                if isinstance(given, int):
+                    return max(1, min(given, MAX_PAGE_SIZE))
+        return DEFAULT_PAGE_SIZE
+
+
+def count_nodes(value: Any) -> int:
+    """Objects in a result, introspection aside."""
+    if isinstance(value, dict):
+        return 1 + sum(count_nodes(v) for k, v in value.items() if not k.startswith("__"))
+    if isinstance(value, list):
+        return sum(count_nodes(v) for v in value)
+    return 0
+
+
+class QueryCost(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        self.requested = estimate_nodes(
+            context.schema._schema, context.graphql_document,  # type: ignore[arg-type]
+            context.variables, context.operation_name,
+        )  # fmt: skip
+        if self.requested > MAX_REQUESTED_NODES:
+            # A result set here makes strawberry skip execution: no resolver, no SQL.
+            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
+                f"Query would return up to {self.requested} nodes; the maximum is "
+                f"{MAX_REQUESTED_NODES}. Ask for fewer items (first) or less nesting.",
+                extensions={"code": TOO_COMPLEX, "cost": {
+                    "requestedNodes": self.requested, "maximumNodes": MAX_REQUESTED_NODES}},
+            )])  # fmt: skip
+        yield
+
+    async def get_results(self) -> dict[str, Any]:
+        context = self.execution_context
+        clinova = getattr(context.context, "clinova", None)
+        if clinova is None:
+            return {}
+        result = context.result
+        actual = count_nodes(result.data) - 1 if result and result.data else 0
+        units = max(1, math.ceil(actual / NODES_PER_UNIT))
+        request = context.context.request
+        limiter = request.app.state.rate_limiter
+        budget: Budget = await limiter.charge(clinova.principal, units, strict=False)
+        request.state.budget = budget
+        return {"cost": {
+            "requestedNodes": getattr(self, "requested", 0),
+            "actualNodes": max(actual, 0),
+            "unitsCharged": units,
+            "throttleStatus": {
+                "maximumAvailable": budget.limit,
+                "currentlyAvailable": budget.remaining,
+                "restoreRate": budget.limit,
+                "restoresAt": budget.reset_at,
+            },
+        }}  # fmt: skip
