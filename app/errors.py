@@ -65,3 +65,8 @@ class PayloadTooLarge(ClinovaError):
 class RateLimited(ClinovaError):
     code = "RATE_LIMIT_EXCEEDED"
     status = 429
+
+
+class IdempotencyConflict(ClinovaError):
+    code = "IDEMPOTENCY_CONFLICT"
+    status = 409

@@ -15,6 +15,7 @@ from app.database import Database, database_error
 from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.health import router as health_router
+from app.idempotency import IdempotencyMiddleware
 from app.rate_limits import RateLimiter, RateLimitHeadersMiddleware
 from app.request_ids import HEADER as REQUEST_ID_HEADER
 from app.request_ids import RequestIdMiddleware
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
     app.state.db = db
     app.state.rate_limiter = RateLimiter(settings)
+    app.add_middleware(IdempotencyMiddleware, render=handle_error)
     app.add_middleware(ErrorBoundary, render=handle_error)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, render=handle_error)
     app.add_middleware(RateLimitHeadersMiddleware)

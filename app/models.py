@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -208,6 +209,23 @@ class InvoiceItem(ClinicOwned, Base):
     name: Mapped[str] = mapped_column(String(200))
     price: Mapped[Decimal] = mapped_column("price_cents", Money())
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """A write request remembered by its Idempotency-Key (see `app.idempotency`)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # Null while the first request runs; then the response to replay.
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    response_type: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class InvoiceCounter(Base):
