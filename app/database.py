@@ -29,7 +29,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
-        connect_args={"timeout": settings.db_connect_timeout},
+        # A stalled server must not hang requests (or the pool's pre-ping) forever.
+        connect_args={
+            "timeout": settings.db_connect_timeout,
+            "command_timeout": settings.db_command_timeout,
+        },
     )
 
 

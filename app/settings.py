@@ -21,11 +21,16 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `clinova serve` binds")
     port: int = Field(default=8000, description="Port `clinova serve` listens on")
     workers: int = Field(default=1, description="Worker processes for `clinova serve`")
+    # A stalled database costs at most a pre-ping (command timeout) plus a fresh
+    # connect (connect timeout) before the request is answered 503: under 5 s.
     db_connect_timeout: float = Field(
-        default=3.0, description="Seconds to wait for a database connection"
+        default=2.0, description="Seconds to wait for a database connection"
     )
     db_pool_timeout: float = Field(
         default=3.0, description="Seconds to wait for a free pooled connection"
+    )
+    db_command_timeout: float = Field(
+        default=2.5, description="Seconds a PostgreSQL statement may take before a 503"
     )
     db_pool_size: int = Field(default=10, description="Pooled connections per process")
     rate_limit_per_minute: int = Field(

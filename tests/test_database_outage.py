@@ -1,0 +1,109 @@
+"""The database goes away and comes back: 503 fast, then recovery without a restart."""
+
+import asyncio
+import sqlite3
+import time
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import Backend
+from tests.factories import make_clinic
+from tests.tcp_proxy import TcpProxy
+
+
+async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("the outage is staged with a TCP proxy in front of PostgreSQL")
+    clinic = await make_clinic(backend.db)
+    url = make_url(backend.settings.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    settings = Settings(
+        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://outage") as http:
+        async def owners() -> httpx.Response:
+            return await http.get("/api/v1/owners", headers=clinic.headers)
+
+        assert (await owners()).status_code == 200
+
+        await proxy.cut()
+        cut_at = time.monotonic()
+        down = await owners()
+        first_503 = time.monotonic() - cut_at
+        health, ready = await http.get("/healthz"), await http.get("/readyz")
+
+        await proxy.start()  # the database is back, on the same address
+        back_at = time.monotonic()
+        while (answer := await owners()).status_code != 200 and time.monotonic() - back_at < 10:
+            await asyncio.sleep(0.1)
+        recovered = time.monotonic() - back_at
+    await app.state.db.dispose()
+    await proxy.cut()
+
+    print(f"\noutage: first 503 after {first_503:.2f} s, recovered after {recovered:.2f} s")
+    assert down.status_code == 503
+    assert down.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert down.headers["Retry-After"]
+    assert first_503 < 5
+    assert health.status_code == 200 and ready.status_code == 503
+    assert answer.status_code == 200 and recovered < 10
+
+
+async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
+    if backend.name != "sqlite":
+        pytest.skip("SQLite's file lock")
+    clinic = await make_clinic(backend.db)
+    settings = Settings(database_url=backend.settings.database_url, sqlite_busy_timeout_ms=200,
+                        _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings)
+    path = make_url(backend.settings.database_url).database
+    assert path
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://locked") as http:
+            response = await http.post("/api/v1/owners", headers=clinic.headers,
+                                       json={"firstName": "A", "lastName": "B"})
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+        await app.state.db.dispose()
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_stalled_postgresql_is_503_within_seconds(backend: Backend) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("the stall is staged with a TCP proxy in front of PostgreSQL")
+    clinic = await make_clinic(backend.db)
+    url = make_url(backend.settings.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    settings = Settings(
+        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://stall") as http:
+        assert (await http.get("/api/v1/owners", headers=clinic.headers)).status_code == 200
+        await proxy.stall()
+        started = time.monotonic()
+        response = await http.get("/api/v1/owners", headers=clinic.headers)
+        elapsed = time.monotonic() - started
+    await proxy.cut()
+    await app.state.db.dispose()
+
+    print(f"\nstalled database: 503 after {elapsed:.2f} s")
+    assert response.status_code == 503
+    assert elapsed < 5
