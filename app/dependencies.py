@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from app.api_keys import authenticate
 from app.context import RequestContext
 from app.database import Database
+from app.errors import Unauthorized
 from app.rate_limits import RateLimiter
+from app.secrets_in_logs import SECRET
 from app.tenancy import bind_clinic, mark_unscoped
 
 
@@ -30,6 +32,9 @@ async def open_request_context(request: Request, *, cost: int) -> AsyncIterator[
         # The key is looked up before its clinic is known, then the session is
         # bound to that clinic for everything else the request does.
         mark_unscoped(session)
+        if SECRET.search(request.url.query):
+            # A key in a URL ends up in proxies' and browsers' logs: refuse it outright.
+            raise Unauthorized("API keys go in the Authorization header, never in the URL")
         principal = await authenticate(session, request.headers.get("authorization"))
         limiter = rate_limiter(request)
         if cost:

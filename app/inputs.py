@@ -37,6 +37,7 @@ _PATTERN_MESSAGES = {
     NOT_BLANK_PATTERN: "must not be empty",
 }
 _JSON_PANEL_MAX_CHARS = 20_000
+_JSON_PANEL_MAX_DEPTH = 10
 
 
 def _not_blank(value: str) -> str:
@@ -95,9 +96,25 @@ def _price(value: Any) -> Decimal:
     return amount
 
 
+def _depth(value: Any) -> int:
+    """Nesting depth, without recursion (the value may be hostile)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > _JSON_PANEL_MAX_DEPTH:
+            break
+        children = current.values() if isinstance(current, dict) else current
+        if isinstance(current, dict | list):
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _panel(value: Any) -> Any:
     if value is not None and not isinstance(value, dict):
         raise ValueError("must be a JSON object")
+    if value is not None and _depth(value) > _JSON_PANEL_MAX_DEPTH:
+        raise ValueError(f"must not nest deeper than {_JSON_PANEL_MAX_DEPTH} levels")
     if value is not None and len(str(value)) > _JSON_PANEL_MAX_CHARS:
         raise ValueError(f"must be under {_JSON_PANEL_MAX_CHARS} characters")
     return value

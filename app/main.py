@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from app import secrets_in_logs
 from app.body_limit import BodyLimitMiddleware
 from app.database import Database, database_error
 from app.error_boundary import ErrorBoundary
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        secrets_in_logs.install()
         yield
         await db.dispose()
 

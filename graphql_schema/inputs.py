@@ -25,7 +25,8 @@ def _plain(value: Any) -> Any:
             if getattr(value, f.name) is not Unset
         }
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        # Lists of inputs (invoice items); a JSON value is passed through untouched.
+        return [_plain(v) if dataclasses.is_dataclass(v) else v for v in value]
     return value
 
 
