@@ -26,7 +26,8 @@ DEMO_FILE = Path(".clinova-demo.json")
 
 def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = Database(get_settings())
+        # Operator commands run bulk statements: not the per-request timeout.
+        db = Database(get_settings().model_copy(update={"db_command_timeout": 600}))
         try:
             return await work(db)
         finally:
@@ -58,6 +59,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         port=port or settings.port,
         workers=workers or settings.workers,
         proxy_headers=True,
+        # SIGTERM: stop accepting, let in-flight requests finish (each write is
+        # one transaction, so none is left half done), then close the pool.
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
 
 

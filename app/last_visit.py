@@ -16,10 +16,15 @@ from app.models import MedicalRecord, Owner, Pet
 async def refresh_last_visit(session: AsyncSession, owner_ids: Collection[str]) -> None:
     if not owner_ids:
         return
+    # "Records whose pet is one of the owner's" (not a join): SQLite without
+    # statistics would otherwise scan the clinic's records once per owner.
     latest = (
         select(func.max(MedicalRecord.date))
-        .join(Pet, Pet.id == MedicalRecord.pet_id)
-        .where(Pet.owner_id == Owner.id)
+        .where(
+            MedicalRecord.pet_id.in_(
+                select(Pet.id).where(Pet.owner_id == Owner.id).correlate(Owner)
+            )
+        )
         .scalar_subquery()
     )
     await session.execute(

@@ -45,9 +45,14 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), Decimal: Money()}
 
 
+def _same_as_created(context: Any) -> Any:
+    # A new row was created and last changed at the same instant, to the millisecond.
+    return context.get_current_parameters().get("created_at") or utc_now()
+
+
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_same_as_created, onupdate=utc_now)
 
 
 class ClinicOwned(Timestamped):
@@ -158,8 +163,9 @@ class MedicalRecord(ClinicOwned, Base):
     diagnosis: Mapped[str | None] = mapped_column(Text)
     treatment: Mapped[str | None] = mapped_column(Text)
     differential_diagnosis: Mapped[str | None] = mapped_column(Text)
-    blood_test: Mapped[Any | None] = mapped_column(JSON)
-    urine_test: Mapped[Any | None] = mapped_column(JSON)
+    # none_as_null: "no panel" is SQL NULL, not the JSON text 'null'.
+    blood_test: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    urine_test: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
     pet_id: Mapped[str] = mapped_column(ForeignKey("pets.id"))
     created_by_id: Mapped[str] = mapped_column(String(100))
 

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, description="Worker processes for `clinova serve`")
     # A stalled database costs at most a pre-ping (command timeout) plus a fresh
     # connect (connect timeout) before the request is answered 503: under 5 s.
+    shutdown_timeout: int = Field(
+        default=20, description="Seconds in-flight requests get to finish on SIGTERM"
+    )
     db_connect_timeout: float = Field(
         default=2.0, description="Seconds to wait for a database connection"
     )

@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -96,11 +97,19 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None
     )
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    base: str
+    key: str  # a full-scope API key of a seeded clinic
+    process: "subprocess.Popen[bytes]"
+    log: Path
+
+
 @contextmanager
 def live_server(
     tmp_path: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
-) -> Iterator[tuple[str, str]]:
-    """(base URL, full-scope API key) of a real `clinova serve`, a fresh SQLite file by default."""
+) -> Iterator[LiveServer]:
+    """A real `clinova serve`, on a fresh SQLite file by default."""
     database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
     env = {**_server_env(database_url), **(extra_env or {})}
     migrated = subprocess.run(
@@ -120,7 +129,7 @@ def live_server(
         )  # fmt: skip
     try:
         _wait_healthy(base, server, log)
-        yield base, key
+        yield LiveServer(base, key, server, log)
     finally:
         server.terminate()
         try:

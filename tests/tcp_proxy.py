@@ -30,8 +30,9 @@ class TcpProxy:
         """Black-hole the traffic: connections open and queries go out, nothing returns."""
         self._stalled = True
 
-    async def _serve(self, client_reader: asyncio.StreamReader,
-                     client_writer: asyncio.StreamWriter) -> None:
+    async def _serve(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         if self._stalled:
             await asyncio.sleep(3600)  # accepted, never answered
         try:

@@ -52,7 +52,8 @@ async def test_huge_strings_and_deep_json_are_refused_cleanly(
 
 
 def test_no_log_line_holds_a_key_secret(tmp_path: Path) -> None:
-    with live_server(tmp_path) as (base, key):
+    with live_server(tmp_path) as server:
+        base, key = server.base, server.key
         good = urllib.request.Request(
             f"{base}/api/v1/owners", headers={"Authorization": f"Bearer {key}"}
         )

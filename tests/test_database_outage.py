@@ -29,6 +29,7 @@ async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://outage") as http:
+
         async def owners() -> httpx.Response:
             return await http.get("/api/v1/owners", headers=clinic.headers)
 
@@ -42,7 +43,7 @@ async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
 
         await proxy.start()  # the database is back, on the same address
         back_at = time.monotonic()
-        while (answer := await owners()).status_code != 200 and time.monotonic() - back_at < 10:
+        while (answer := await owners()).status_code != 200 and time.monotonic() - back_at < 10:  # noqa: ASYNC110 - polling the app is the point
             await asyncio.sleep(0.1)
         recovered = time.monotonic() - back_at
     await app.state.db.dispose()
@@ -61,8 +62,9 @@ async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
     if backend.name != "sqlite":
         pytest.skip("SQLite's file lock")
     clinic = await make_clinic(backend.db)
-    settings = Settings(database_url=backend.settings.database_url, sqlite_busy_timeout_ms=200,
-                        _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(
+        database_url=backend.settings.database_url, sqlite_busy_timeout_ms=200, _env_file=None
+    )  # type: ignore[call-arg]
     app = create_app(settings)
     path = make_url(backend.settings.database_url).database
     assert path
@@ -71,8 +73,9 @@ async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://locked") as http:
-            response = await http.post("/api/v1/owners", headers=clinic.headers,
-                                       json={"firstName": "A", "lastName": "B"})
+            response = await http.post(
+                "/api/v1/owners", headers=clinic.headers, json={"firstName": "A", "lastName": "B"}
+            )
     finally:
         locker.execute("ROLLBACK")
         locker.close()

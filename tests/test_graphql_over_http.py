@@ -75,7 +75,8 @@ def _run_audit(node: str, url: str, key: str) -> list[dict[str, Any]]:
 
 
 def test_graphql_over_http_audit(audit_node: str, tmp_path: Path) -> None:
-    with live_server(tmp_path) as (base, key):
+    with live_server(tmp_path) as server:
+        base, key = server.base, server.key
         results = _run_audit(audit_node, f"{base}/graphql", key)
     url = f"{base}/graphql"
     assert results, "the audit returned no results"

@@ -27,7 +27,8 @@ def test_fuzzing_finds_no_server_error_or_schema_violation(
     request: pytest.FixtureRequest, tmp_path: Path, backend_name: str
 ) -> None:
     database_url = request.getfixturevalue("postgres_url") if backend_name == "postgresql" else None
-    with live_server(tmp_path, database_url) as (base, key):
+    with live_server(tmp_path, database_url) as server:
+        base, key = server.base, server.key
         run = subprocess.run(
             [
                 _schemathesis(), "run", f"{base}/openapi.json",
