@@ -1,6 +1,5 @@
 """A real `clinova serve` in a subprocess, for tests that need a live HTTP server."""
 
-import asyncio
 import json
 import os
 import socket
@@ -10,17 +9,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from app.database import Database
-from app.migrate import migrate
-from app.settings import Settings
-from tests.factories import make_clinic
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 20.0
@@ -48,32 +41,15 @@ def _free_port() -> int:
         return port
 
 
-async def _factory_key(database_url: str) -> str:
-    db = Database(Settings(database_url=database_url, _env_file=None))
-    try:
-        await migrate(db.engine)
-        return (await make_clinic(db)).secret
-    finally:
-        await db.dispose()
-
-
-def _api_key(database_url: str, env: dict[str, str], cwd: Path) -> str:
-    """A full-scope key from `clinova seed`, or from the factories if seeding fails."""
+def _seed(env: dict[str, str], cwd: Path) -> dict[str, str]:
+    """A demo clinic and its full-scope key, from `clinova seed --json`."""
     seeded = subprocess.run(
         [clinova(), "seed", "--owners", "3", "--json"],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    if seeded.returncode == 0:
-        lines = seeded.stdout.strip().splitlines()
-        try:
-            key: str = json.loads(lines[-1])["apiKey"]
-            return key
-        except (IndexError, ValueError, KeyError, TypeError):
-            pass
-    print(f"\n`clinova seed` failed; using the factories instead:\n{seeded.stderr[-2000:]}")
-    # A sync test may still sit on pytest-asyncio's loop; run in a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _factory_key(database_url)).result()
+    assert seeded.returncode == 0, f"clinova seed failed:\n{seeded.stderr}"
+    result: dict[str, str] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -100,7 +76,8 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None
 @dataclass(frozen=True)
 class LiveServer:
     base: str
-    key: str  # a full-scope API key of a seeded clinic
+    key: str  # a full-scope API key of the seeded clinic
+    clinic_id: str
     process: "subprocess.Popen[bytes]"
     log: Path
 
@@ -117,7 +94,7 @@ def live_server(
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert migrated.returncode == 0, f"clinova migrate failed:\n{migrated.stderr}"
-    key = _api_key(database_url, env, tmp_path)
+    seeded = _seed(env, tmp_path)
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -129,7 +106,7 @@ def live_server(
         )  # fmt: skip
     try:
         _wait_healthy(base, server, log)
-        yield LiveServer(base, key, server, log)
+        yield LiveServer(base, seeded["apiKey"], seeded["clinicId"], server, log)
     finally:
         server.terminate()
         try:
