@@ -111,6 +111,7 @@ async def client(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _backends_used:
         return
