@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app import api_keys
 from app.database import Database, write_transaction
 from app.errors import NotFound
+from app.logging_config import logging_config
 from app.migrate import migrate
 from app.models import Clinic
 from app.scopes import ALL_SCOPES, parse_scopes
@@ -59,6 +60,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         port=port or settings.port,
         workers=workers or settings.workers,
         proxy_headers=True,
+        # One JSON line per request comes from app.observability instead.
+        access_log=False,
+        log_config=logging_config(),
         # SIGTERM: stop accepting, let in-flight requests finish (each write is
         # one transaction, so none is left half done), then close the pool.
         timeout_graceful_shutdown=settings.shutdown_timeout,

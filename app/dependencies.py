@@ -36,6 +36,7 @@ async def open_request_context(request: Request, *, cost: int) -> AsyncIterator[
             # A key in a URL ends up in proxies' and browsers' logs: refuse it outright.
             raise Unauthorized("API keys go in the Authorization header, never in the URL")
         principal = await authenticate(session, request.headers.get("authorization"))
+        request.state.principal = principal
         limiter = rate_limiter(request)
         if cost:
             request.state.budget = await limiter.charge(principal, cost)

@@ -1,8 +1,11 @@
+import hmac
+
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.dependencies import database, rate_limiter
-from app.errors import ServiceUnavailable
+from app.errors import NotFound, ServiceUnavailable, Unauthorized
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,3 +26,15 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(
         {"status": "ready", "database": "ok", "rateLimits": rate_limiter(request).mode}
     )
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    settings = database(request).settings
+    if not settings.metrics_enabled:
+        raise NotFound("Route not found")
+    if settings.metrics_token is not None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given, settings.metrics_token):
+            raise Unauthorized("Metrics need the metrics token")
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

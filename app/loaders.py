@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet
+from app.observability import LOADER_BATCH
 
 Row = TypeVar("Row", Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
 
@@ -28,6 +29,7 @@ class _ByIdLoader(DataLoader[str, Row | None], Generic[Row]):
         self.session = session
 
     async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
+        LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
         rows = await self.session.scalars(select(self.model).where(self.model.id.in_(ids)))
         by_id = {row.id: row for row in rows}
         return [by_id.get(id_) for id_ in ids]
@@ -46,6 +48,7 @@ class _ByParentLoader(DataLoader[str, list[Row]], Generic[Row]):
         self.session = session
 
     async def batch_load_fn(self, parent_ids: Sequence[str]) -> list[list[Row]]:
+        LOADER_BATCH.labels(type(self).__name__).observe(len(parent_ids))
         column: InstrumentedAttribute[str] = getattr(self.model, self.parent_key)
         ordering = [getattr(self.model, name) for name in self.order_by]
         if self.descending:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -17,7 +18,8 @@ from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware
-from app.rate_limits import RateLimiter, RateLimitHeadersMiddleware
+from app.observability import ObservabilityMiddleware, count_statements, note_error
+from app.rate_limits import RATE_LIMIT_HEADERS, RateLimiter, RateLimitHeadersMiddleware
 from app.request_ids import HEADER as REQUEST_ID_HEADER
 from app.request_ids import RequestIdMiddleware
 from app.settings import Settings, get_settings
@@ -41,11 +43,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
     app.state.db = db
+    count_statements(db.engine)
     app.state.rate_limiter = RateLimiter(settings)
     app.add_middleware(IdempotencyMiddleware, render=handle_error)
     app.add_middleware(ErrorBoundary, render=handle_error)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, render=handle_error)
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(ObservabilityMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+            expose_headers=[REQUEST_ID_HEADER, *RATE_LIMIT_HEADERS, "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(RequestIdMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, handle_error)
@@ -89,6 +102,7 @@ async def handle_error(request: Request, error: Exception) -> Response:
     request_id: str = getattr(request.state, "request_id", "")
     render = graphql_error_response if request.url.path == "/graphql" else envelope_response
     known = as_clinova_error(error)
+    note_error(request.scope, known.code)
     response = render(known, request_id)
     # Errors answered outside the request-id middleware must carry the id themselves.
     response.headers[REQUEST_ID_HEADER] = request_id

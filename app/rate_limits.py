@@ -24,6 +24,7 @@ from app.settings import Settings
 
 log = logging.getLogger("clinova.rate_limits")
 WINDOW_SECONDS = 60  # RateLimitItemPerMinute
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 REDIS_RETRY_SECONDS = 10.0
 REDIS_TIMEOUT_SECONDS = 0.5
 
@@ -38,11 +39,8 @@ class Budget:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_at),
-        }
+        values = (self.limit, self.remaining, self.reset_at)
+        return {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values, strict=True)}
 
     def refused(self) -> RateLimited:
         retry_after = min(WINDOW_SECONDS, max(1, math.ceil(self.reset_at - time.time())))

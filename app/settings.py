@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=100, description="Requests per minute per API key, unless the key sets its own"
     )
+    cors_origins: list[str] = Field(
+        default=[],
+        description='Browser origins allowed to call the API, e.g. ["https://app.example"]',
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
+    metrics_token: str | None = Field(
+        default=None, description="If set, /metrics needs `Authorization: Bearer <token>`"
+    )
     max_body_bytes: int = Field(
         default=1_048_576, description="Largest request body accepted, in bytes"
     )

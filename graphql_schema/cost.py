@@ -155,6 +155,7 @@ class QueryCost(SchemaExtension):
         actual = count_nodes(result.data) - 1 if result and result.data else 0
         units = max(1, math.ceil(actual / NODES_PER_UNIT))
         request = context.context.request
+        request.state.graphql_operation = context.operation_name or "anonymous"
         limiter = request.app.state.rate_limiter
         budget: Budget = await limiter.charge(clinova.principal, units, strict=False)
         request.state.budget = budget

@@ -5,6 +5,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 
+from app.observability import note_error
 from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
 from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
@@ -28,6 +29,8 @@ class ClinovaSchema(strawberry.Schema):
         if result.errors:
             clinova = getattr(context_value, "clinova", None)
             result.errors = code_errors(result.errors, clinova.request_id if clinova else "")
+            for error in result.errors:
+                note_error(context_value.request.scope, error.extensions["code"])
         return result
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:

@@ -69,7 +69,6 @@ def test_no_log_line_holds_a_key_secret(tmp_path: Path) -> None:
                 assert refused.code == 401
         log = (tmp_path / "server.log").read_text()
 
-    assert "/api/v1/owners" in log  # the access log was captured
+    assert '"route": "/api/v1/owners"' in log  # the access log was captured
     assert key not in log
     assert key[8:] not in log
-    assert "sk_test_[redacted]" in log

@@ -1,0 +1,109 @@
+"""One JSON log line and the Prometheus metrics for every request."""
+
+import json
+import logging
+import time
+from contextvars import ContextVar
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("clinova.access")
+
+REQUESTS = Counter(
+    "clinova_requests_total", "Requests answered", ["method", "route", "operation", "status"]
+)
+LATENCY = Histogram(
+    "clinova_request_duration_seconds", "Time to answer a request", ["route", "operation"]
+)
+ERRORS = Counter("clinova_errors_total", "Errors answered, by contract code", ["code"])
+RATE_LIMIT_REFUSALS = Counter("clinova_rate_limit_refusals_total", "Requests refused with 429")
+POOL_IN_USE = Gauge("clinova_db_pool_connections_in_use", "Database connections checked out")
+LOADER_BATCH = Histogram(
+    "clinova_dataloader_batch_size", "Keys per dataloader batch", ["loader"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
+)  # fmt: skip
+
+# The statements of the current request; a ContextVar reaches SQLAlchemy's
+# cursor events, which run in the request's task (and the tasks it spawns).
+_statements: ContextVar[list[int] | None] = ContextVar("clinova_statements", default=None)
+
+
+def count_statements(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _count(*_args: Any) -> None:
+        counter = _statements.get()
+        if counter is not None:
+            counter[0] += 1
+
+    pool = engine.sync_engine.pool
+    POOL_IN_USE.set_function(lambda: float(getattr(pool, "checkedout", lambda: 0)()))
+
+
+def note_error(scope: Scope, code: str) -> None:
+    """Called where errors are rendered, so the request's line and metrics carry the code."""
+    scope.setdefault("state", {}).setdefault("error_codes", []).append(code)
+
+
+def _route_template(scope: Scope) -> str:
+    """`/api/v1/owners/{id}`: bounded label values, and no ids or secrets in logs."""
+    if scope.get("route") is None:
+        return "unmatched"
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        statements = [0]
+        token = _statements.set(statements)
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            _statements.reset(token)
+            self._record(scope, status, time.perf_counter() - started, statements[0])
+
+    def _record(self, scope: Scope, status: int, seconds: float, statements: int) -> None:
+        state = scope.get("state", {})
+        route = _route_template(scope)
+        operation = state.get("graphql_operation") or ""
+        codes: list[str] = state.get("error_codes", [])
+        principal = state.get("principal")
+        REQUESTS.labels(scope["method"], route, operation, str(status)).inc()
+        LATENCY.labels(route, operation).observe(seconds)
+        for code in codes:
+            ERRORS.labels(code).inc()
+            if code == "RATE_LIMIT_EXCEEDED":
+                RATE_LIMIT_REFUSALS.inc()
+        log.info(json.dumps({
+            "requestId": state.get("request_id"),
+            "clinicId": getattr(principal, "clinic_id", None),
+            "keyId": getattr(principal, "key_id", None),
+            "method": scope["method"],
+            "route": route,
+            "operation": operation or None,
+            "status": status,
+            "errors": codes,
+            "durationMs": round(seconds * 1000, 2),
+            "sqlStatements": statements,
+        }))  # fmt: skip

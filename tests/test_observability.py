@@ -1,0 +1,134 @@
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import Backend
+from tests.factories import make_clinic, make_owner
+
+
+@asynccontextmanager
+async def _instance(backend: Backend, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        Settings(database_url=backend.settings.database_url, _env_file=None, **settings)
+    )  # type: ignore[call-arg]
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://obs") as http:
+            yield http
+    finally:
+        await app.state.db.dispose()
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "clinova.access"]
+
+
+async def test_one_json_line_per_request(
+    backend: Backend, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    clinic = await make_clinic(backend.db)
+    owner = await make_owner(backend.db, clinic.clinic_id)
+    with caplog.at_level(logging.INFO, logger="clinova.access"):
+        rest = await client.get(
+            f"/api/v1/owners/{owner.id}", headers={**clinic.headers, "X-Request-Id": "obs-rest-1"}
+        )
+        graphql = await client.post(
+            "/graphql",
+            headers=clinic.headers,
+            json={"query": "query Dashboard { owners { nodes { pets { name } } } }"},
+        )
+        missing = await client.get("/api/v1/owners/nope", headers=clinic.headers)
+
+    first, second, third = _lines(caplog)
+    assert rest.headers["X-Request-Id"] == "obs-rest-1"
+    assert first == first | {
+        "requestId": "obs-rest-1",
+        "clinicId": clinic.clinic_id,
+        "keyId": clinic.key_id,
+        "method": "GET",
+        "route": "/api/v1/owners/{id}",
+        "status": 200,
+        "errors": [],
+    }
+    assert first["sqlStatements"] >= 2 and first["durationMs"] > 0
+    assert second["operation"] == "Dashboard" and second["route"] == "/graphql"
+    assert second["requestId"] == graphql.headers["X-Request-Id"]
+    assert third["status"] == 404 and third["errors"] == ["RESOURCE_NOT_FOUND"]
+    assert missing.headers["X-Request-Id"] == third["requestId"]
+
+
+async def test_metrics_in_prometheus_format(backend: Backend, client: httpx.AsyncClient) -> None:
+    clinic = await make_clinic(backend.db)
+    await client.get("/api/v1/owners/nope", headers=clinic.headers)
+    await client.post(
+        "/graphql", headers=clinic.headers, json={"query": "{ owners { nodes { pets { name } } } }"}
+    )
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    for name in (
+        "clinova_requests_total",
+        "clinova_request_duration_seconds_bucket",
+        'clinova_errors_total{code="RESOURCE_NOT_FOUND"}',
+        "clinova_rate_limit_refusals_total",
+        "clinova_db_pool_connections_in_use",
+        'clinova_dataloader_batch_size_count{loader="PetsByOwnerIdLoader"}',
+    ):
+        assert name in text, name
+    assert 'route="/api/v1/owners/{id}"' in text
+
+
+async def test_metrics_can_be_protected_or_turned_off(backend: Backend) -> None:
+    async with _instance(backend, metrics_token="s3cret") as protected:
+        refused = await protected.get("/metrics")
+        allowed = await protected.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    async with _instance(backend, metrics_enabled=False) as off:
+        hidden = await off.get("/metrics")
+
+    assert refused.status_code == 401 and allowed.status_code == 200
+    assert hidden.status_code == 404
+
+
+async def test_cors_is_closed_by_default(client: httpx.AsyncClient) -> None:
+    preflight = await client.options(
+        "/graphql",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+async def test_cors_allows_configured_origins(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    async with _instance(backend, cors_origins=["https://app.example"]) as http:
+        preflight = await http.options(
+            "/graphql",
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        other = await http.options(
+            "/graphql",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        actual = await http.get(
+            "/api/v1/owners", headers={**clinic.headers, "Origin": "https://app.example"}
+        )
+
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in other.headers
+    assert actual.headers["access-control-allow-origin"] == "https://app.example"
+    assert "x-ratelimit-remaining" in actual.headers["access-control-expose-headers"].lower()
