@@ -3,7 +3,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 export CLINOVA_PORT ?= 8000
 
-.PHONY: install run test lint schema clean
+.PHONY: install run test lint schema docs clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,12 @@ lint: install
 
 schema: install
 	$(BIN)/python -c 'from graphql_schema.schema import schema; print(schema.as_str())' > schema.graphql
+
+docs: install
+	$(BIN)/python -c 'import re, pathlib; from app.settings import settings_table; \
+	  p = pathlib.Path("README.md"); \
+	  p.write_text(re.sub(r"(<!-- settings:start -->\n).*?(\n<!-- settings:end -->)", \
+	    lambda m: m.group(1) + settings_table() + m.group(2), p.read_text(), flags=re.S))'
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

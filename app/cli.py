@@ -50,7 +50,15 @@ def main() -> None:
 @click.option("--host", default=None, help="Address to bind (CLINOVA_HOST).")
 @click.option("--port", type=int, default=None, help="Port (CLINOVA_PORT).")
 @click.option("--workers", type=int, default=None, help="Worker processes (CLINOVA_WORKERS).")
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option("--ssl-certfile", default=None, help="Serve HTTPS with this certificate (PEM).")
+@click.option("--ssl-keyfile", default=None, help="The certificate's private key (PEM).")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+) -> None:
     """Serve GraphQL at /graphql and REST at /api/v1."""
     settings = get_settings()
     uvicorn.run(
@@ -59,7 +67,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
+        # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
         # One JSON line per request comes from app.observability instead.
         access_log=False,
         log_config=logging_config(),

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, description="Worker processes for `clinova serve`")
     # A stalled database costs at most a pre-ping (command timeout) plus a fresh
     # connect (connect timeout) before the request is answered 503: under 5 s.
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="Proxies whose X-Forwarded-* headers are trusted"
+    )
     shutdown_timeout: int = Field(
         default=20, description="Seconds in-flight requests get to finish on SIGTERM"
     )
@@ -62,3 +65,12 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The README's settings table, generated so it never drifts from this class."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default not in (None, []) else "unset"
+        rows.append(f"| `CLINOVA_{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)
