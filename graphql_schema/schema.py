@@ -19,7 +19,7 @@ class ClinovaSchema(strawberry.Schema):
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
+        context_value: Any = None,
         *args: Any,
         **kwargs: Any,
     ) -> ExecutionResult:
@@ -30,7 +30,7 @@ class ClinovaSchema(strawberry.Schema):
             clinova = getattr(context_value, "clinova", None)
             result.errors = code_errors(result.errors, clinova.request_id if clinova else "")
             for error in result.errors:
-                note_error(context_value.request.scope, error.extensions["code"])
+                note_error(context_value.request.scope, (error.extensions or {})["code"])
         return result
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
