@@ -240,6 +240,7 @@ class _DemoClinic:
             joined,
             name=rng.choice(catalog.PET_NAMES),
             species=species.name,
+            species_key=species.name.lower(),
             breed=breed.name,
             birthdate=birthdate,
             weight=weight,

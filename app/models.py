@@ -137,17 +137,24 @@ class Pet(ClinicOwned, Base):
     __tablename__ = "pets"
     __table_args__ = (
         Index(None, "clinic_id", "owner_id", "name"),
-        Index(None, "clinic_id", "species"),
+        Index(None, "clinic_id", "species_key"),
         Index(None, "clinic_id", "created_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(100))
     species: Mapped[str] = mapped_column(String(50))
+    # The species lowercased: the case-insensitive filter is an index lookup.
+    species_key: Mapped[str] = mapped_column(String(50))
     breed: Mapped[str | None] = mapped_column(String(100))
     birthdate: Mapped[date | None] = mapped_column(Date)
     weight: Mapped[float | None] = mapped_column(Float)
     neutered: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"))
+
+    @validates("species")
+    def _keep_species_key(self, _key: str, species: str) -> str:
+        self.species_key = species.lower()
+        return species
 
 
 class MedicalRecord(ClinicOwned, Base):

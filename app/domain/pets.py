@@ -1,4 +1,4 @@
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, select
 
 from app.context import RequestContext
 from app.database import write_transaction
@@ -28,7 +28,7 @@ async def list_pets(
     if owner_id is not None:
         where.append(Pet.owner_id == owner_id)
     if species:
-        where.append(func.lower(Pet.species) == species.strip().lower())
+        where.append(Pet.species_key == species.strip().lower())
     return await paginate(ctx.session, Pet, where=where, key=ORDER, page=page)
 
 
