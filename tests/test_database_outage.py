@@ -3,6 +3,8 @@
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -15,20 +17,30 @@ from tests.factories import make_clinic
 from tests.tcp_proxy import TcpProxy
 
 
-async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
+@asynccontextmanager
+async def _behind_proxy(backend: Backend) -> AsyncIterator[tuple[TcpProxy, httpx.AsyncClient]]:
+    """An app instance that reaches PostgreSQL only through a proxy the test controls."""
     if backend.name != "postgresql":
-        pytest.skip("the outage is staged with a TCP proxy in front of PostgreSQL")
-    clinic = await make_clinic(backend.db)
+        pytest.skip("outages are staged with a TCP proxy in front of PostgreSQL")
     url = make_url(backend.settings.database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
-    settings = Settings(
+    app = create_app(Settings(
         database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
         _env_file=None,
-    )  # type: ignore[call-arg]
-    app = create_app(settings)
+    ))  # type: ignore[call-arg]  # fmt: skip
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://outage") as http:
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://outage") as http:
+            yield proxy, http
+    finally:
+        await proxy.cut()
+        await app.state.db.dispose()
+
+
+async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    async with _behind_proxy(backend) as (proxy, http):
 
         async def owners() -> httpx.Response:
             return await http.get("/api/v1/owners", headers=clinic.headers)
@@ -46,8 +58,6 @@ async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
         while (answer := await owners()).status_code != 200 and time.monotonic() - back_at < 10:  # noqa: ASYNC110 - polling the app is the point
             await asyncio.sleep(0.1)
         recovered = time.monotonic() - back_at
-    await app.state.db.dispose()
-    await proxy.cut()
 
     print(f"\noutage: first 503 after {first_503:.2f} s, recovered after {recovered:.2f} s")
     assert down.status_code == 503
@@ -86,26 +96,13 @@ async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
 
 
 async def test_a_stalled_postgresql_is_503_within_seconds(backend: Backend) -> None:
-    if backend.name != "postgresql":
-        pytest.skip("the stall is staged with a TCP proxy in front of PostgreSQL")
     clinic = await make_clinic(backend.db)
-    url = make_url(backend.settings.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    settings = Settings(
-        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
-        _env_file=None,
-    )  # type: ignore[call-arg]
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://stall") as http:
+    async with _behind_proxy(backend) as (proxy, http):
         assert (await http.get("/api/v1/owners", headers=clinic.headers)).status_code == 200
         await proxy.stall()
         started = time.monotonic()
         response = await http.get("/api/v1/owners", headers=clinic.headers)
         elapsed = time.monotonic() - started
-    await proxy.cut()
-    await app.state.db.dispose()
 
     print(f"\nstalled database: 503 after {elapsed:.2f} s")
     assert response.status_code == 503

@@ -1,7 +1,10 @@
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.context import RequestContext
+from app.database import write_transaction
 from app.errors import Invalid, NotFound
 
 Row = TypeVar("Row")
@@ -35,3 +38,22 @@ def loaded_or_missing(row: Any, entity: str, id_: str) -> Any:
     if row is None:
         raise NotFound.for_id(entity, id_)
     return row
+
+
+async def delete_unless(
+    ctx: RequestContext,
+    model: type[Any],
+    id_: str,
+    entity: str,
+    *,
+    history: ColumnElement[bool],
+    refusal: str,
+) -> str:
+    """Deletes the row unless `history` holds: clinical and billing history is never lost."""
+    async with write_transaction(ctx.session):
+        row = await existing(ctx.session, model, id_, entity)
+        if await ctx.session.scalar(select(history)):
+            raise Invalid(f"{entity} cannot be deleted: {refusal}", details={"id": refusal})
+        await ctx.session.delete(row)
+    ctx.loaders.clear()
+    return id_

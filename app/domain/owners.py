@@ -1,11 +1,10 @@
 import re
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_
 
 from app.context import RequestContext
 from app.database import write_transaction
-from app.domain._lookup import existing, loaded_or_missing
-from app.errors import Invalid
+from app.domain._lookup import delete_unless, existing, loaded_or_missing
 from app.inputs import OwnerInput, OwnerPatch, patch_values
 from app.models import Invoice, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
@@ -57,19 +56,9 @@ async def update_owner(ctx: RequestContext, owner_id: str, patch: OwnerPatch) ->
 
 
 async def delete_owner(ctx: RequestContext, owner_id: str) -> str:
-    async with write_transaction(ctx.session):
-        owner = await existing(ctx.session, Owner, owner_id, "Owner")
-        history = await ctx.session.scalar(
-            select(
-                exists().where(Pet.owner_id == owner_id)
-                | exists().where(Invoice.owner_id == owner_id)
-            )
-        )
-        if history:
-            raise Invalid(
-                "An owner with pets or invoices cannot be deleted",
-                details={"id": "owner has pets or invoices"},
-            )
-        await ctx.session.delete(owner)
-    ctx.loaders.clear()
-    return owner_id
+    history = exists().where(Pet.owner_id == owner_id) | exists().where(
+        Invoice.owner_id == owner_id
+    )
+    return await delete_unless(
+        ctx, Owner, owner_id, "Owner", history=history, refusal="the owner has pets or invoices"
+    )

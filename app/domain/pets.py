@@ -1,9 +1,8 @@
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists
 
 from app.context import RequestContext
 from app.database import write_transaction
-from app.domain._lookup import existing, loaded_or_missing, referenced
-from app.errors import Invalid
+from app.domain._lookup import delete_unless, existing, loaded_or_missing, referenced
 from app.inputs import PetInput, PetPatch, patch_values
 from app.last_visit import refresh_last_visit
 from app.models import Invoice, MedicalRecord, Owner, Pet
@@ -58,19 +57,10 @@ async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
 
 
 async def delete_pet(ctx: RequestContext, pet_id: str) -> str:
-    async with write_transaction(ctx.session):
-        pet = await existing(ctx.session, Pet, pet_id, "Pet")
-        history = await ctx.session.scalar(
-            select(
-                exists().where(MedicalRecord.pet_id == pet_id)
-                | exists().where(Invoice.pet_id == pet_id)
-            )
-        )
-        if history:
-            raise Invalid(
-                "A pet with medical records or invoices cannot be deleted",
-                details={"id": "pet has medical records or invoices"},
-            )
-        await ctx.session.delete(pet)
-    ctx.loaders.clear()
-    return pet_id
+    history = exists().where(MedicalRecord.pet_id == pet_id) | exists().where(
+        Invoice.pet_id == pet_id
+    )
+    return await delete_unless(
+        ctx, Pet, pet_id, "Pet", history=history,
+        refusal="the pet has medical records or invoices",
+    )  # fmt: skip
