@@ -26,12 +26,12 @@ def include_in_autogenerate(obj: Any, _name: Any, type_: str, *_: Any) -> bool:
     return not (type_ == "index" and obj.dialect_kwargs.get("postgresql_using") == "gin")
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
-async def migrate(engine: AsyncEngine) -> None:
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, revision)

@@ -144,7 +144,7 @@ class Pet(ClinicOwned, Base):
     name: Mapped[str] = mapped_column(String(100))
     species: Mapped[str] = mapped_column(String(50))
     # The species lowercased: the case-insensitive filter is an index lookup.
-    species_key: Mapped[str] = mapped_column(String(50))
+    species_key: Mapped[str] = mapped_column(String(50), server_default="")
     breed: Mapped[str | None] = mapped_column(String(100))
     birthdate: Mapped[date | None] = mapped_column(Date)
     weight: Mapped[float | None] = mapped_column(Float)

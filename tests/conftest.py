@@ -69,6 +69,16 @@ async def _admin(statement: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture
+def scratch_postgres_url() -> Iterator[str]:
+    """A database of this test's own, for tests that shape a schema by hand."""
+    yield from _fresh_postgres_database()
+
+
+def _fresh_postgres_database() -> Iterator[str]:
     name = f"clinova_test_{uuid.uuid4().hex[:12]}"
     try:
         _run_outside_loop(_admin(f'CREATE DATABASE "{name}"'))

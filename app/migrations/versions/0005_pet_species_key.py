@@ -1,6 +1,9 @@
 """Pets get `species_key` (the species lowercased) so the case-insensitive
 species filter is served by an index on both backends.
 
+Plain ALTER TABLE, no batch copy: SQLite would have to drop and recreate
+`pets`, which foreign keys from records and invoices forbid while enforced.
+
 Revision ID: 0005
 Revises: 0004
 """
@@ -15,17 +18,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("pets") as batch_op:
-        batch_op.add_column(sa.Column("species_key", sa.String(length=50), nullable=True))
+    op.add_column(
+        "pets",
+        sa.Column("species_key", sa.String(length=50), nullable=False, server_default=""),
+    )
     op.execute("UPDATE pets SET species_key = lower(species)")
-    with op.batch_alter_table("pets") as batch_op:
-        batch_op.alter_column("species_key", existing_type=sa.String(length=50), nullable=False)
-        batch_op.drop_index("ix_pets_clinic_id_species")
-        batch_op.create_index("ix_pets_clinic_id_species_key", ["clinic_id", "species_key"])
+    op.drop_index("ix_pets_clinic_id_species", table_name="pets")
+    op.create_index("ix_pets_clinic_id_species_key", "pets", ["clinic_id", "species_key"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pets") as batch_op:
-        batch_op.drop_index("ix_pets_clinic_id_species_key")
-        batch_op.create_index("ix_pets_clinic_id_species", ["clinic_id", "species"])
-        batch_op.drop_column("species_key")
+    op.drop_index("ix_pets_clinic_id_species_key", table_name="pets")
+    op.create_index("ix_pets_clinic_id_species", "pets", ["clinic_id", "species"])
+    op.drop_column("pets", "species_key")
