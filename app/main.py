@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from app import secrets_in_logs
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def as_clinova_error(error: Exception) -> ClinovaError:
     if isinstance(error, ClinovaError):
         return error
+    if isinstance(error, ClientDisconnect):
+        # The caller left mid-request (a load generator stopping, a closed tab):
+        # nothing to answer and nothing wrong with the server.
+        return Invalid("The client disconnected before the request was read")
     if isinstance(error, RequestValidationError):
         return Invalid("Invalid request parameters", details=validation_details(error))
     if isinstance(error, HTTPException):

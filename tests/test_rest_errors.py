@@ -15,6 +15,7 @@ from app.main import create_app
 from app.models import Owner, Pet
 from app.settings import Settings
 from app.tenancy import mark_unscoped
+from tests.conftest import Backend
 from tests.factories import clinic_session, make_clinic, make_key, make_owner
 
 
@@ -237,3 +238,29 @@ async def test_nul_characters_are_refused_by_name(db: Database, client: httpx.As
 
     assert body.status_code == 400 and "firstName" in envelope(body)["details"]
     assert query.status_code == 400 and "search" in envelope(query)["details"]
+
+
+async def test_a_client_leaving_mid_body_is_not_a_server_error(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    clinic = await make_clinic(backend.db)
+    scope = {
+        "type": "http", "method": "POST", "path": "/api/v1/owners", "raw_path": b"",
+        "root_path": "", "scheme": "http", "query_string": b"", "http_version": "1.1",
+        "server": ("clinova.test", 80), "client": ("127.0.0.1", 1),
+        "headers": [(b"authorization", clinic.headers["Authorization"].encode()),
+                    (b"content-type", b"application/json"), (b"content-length", b"40")],
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}  # the client is gone before its body arrives
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.ERROR):
+        await backend.app(scope, receive, send)
+
+    assert sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
