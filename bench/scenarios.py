@@ -1,0 +1,96 @@
+"""What is measured: one request per scenario, repeated by wrk."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# The two queries measured on all three servers.
+FLAT = "{ owners(first: 50) { nodes { id firstName lastName email phone } } }"
+DASHBOARD = (
+    "{ owners(first: 50) { nodes { id firstName lastName pets { id name species "
+    "medicalRecords { id date title invoices { id invoiceNumber totalAmount status } } } } } }"
+)
+OWNER_HISTORY = (
+    "query($id: ID!) { owner(id: $id) { id firstName lastName email phone address lastVisit "
+    "pets { id name species breed medicalRecords { id date title diagnosis treatment "
+    "invoices { id invoiceNumber totalAmount status items { name quantity price } } } } "
+    "invoices { id invoiceNumber status totalAmount createdAt } } }"
+)
+CREATE_INVOICE = (
+    "mutation($input: InvoiceInput!) { createInvoice(input: $input) "
+    "{ id invoiceNumber totalAmount status } }"
+)
+
+
+def postgraphile_flat(clinic_id: str) -> str:
+    # PostGraphile has no tenancy: the clinic is a condition argument, and the order
+    # matches ClinovaVet's (created_at, id) keyset.
+    return (
+        f'{{ allOwners(first: 50, condition: {{clinicId: "{clinic_id}"}}, '
+        "orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) "
+        "{ nodes { rowId firstName lastName email phone } } }"
+    )
+
+
+def postgraphile_dashboard(clinic_id: str) -> str:
+    return (
+        f'{{ allOwners(first: 50, condition: {{clinicId: "{clinic_id}"}}, '
+        "orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { nodes { rowId firstName lastName "
+        "petsByOwnerId(orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) { nodes { rowId name species "
+        "medicalRecordsByPetId(orderBy: [DATE_DESC, PRIMARY_KEY_DESC]) { nodes { rowId date title "
+        "invoicesByMedicalRecordId(orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) "
+        "{ nodes { rowId invoiceNumber totalAmountCents status } } } } } } } } }"
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    method: str = "GET"
+    body: dict[str, Any] | None = None
+    writes: bool = False  # run last, so that reads see the dataset as generated
+
+    def body_bytes(self) -> bytes | None:
+        return json.dumps(self.body).encode() if self.body is not None else None
+
+
+def graphql(name: str, query: str, variables: dict[str, Any] | None = None) -> Scenario:
+    body: dict[str, Any] = {"query": query}
+    if variables:
+        body["variables"] = variables
+    writes = query.lstrip().startswith("mutation")
+    return Scenario(name, "/graphql", "POST", body, writes=writes)
+
+
+def clinova(owner_id: str, owner_count: int) -> list[Scenario]:
+    deep = max(0, owner_count - 60)
+    invoice = {"ownerId": owner_id, "items": [{"name": "Bench exam", "price": 45.5, "quantity": 1}]}
+    return [
+        Scenario("REST list 50 owners", "/api/v1/owners?limit=50"),
+        Scenario("REST search 'smi'", "/api/v1/owners?search=smi"),
+        Scenario("REST owner by id", f"/api/v1/owners/{owner_id}"),
+        Scenario(f"REST deep offset {deep}", f"/api/v1/owners?limit=50&offset={deep}"),
+        graphql("GraphQL flat 50 owners", FLAT),
+        graphql("GraphQL nested dashboard", DASHBOARD),
+        graphql("GraphQL owner with history", OWNER_HISTORY, {"id": owner_id}),
+        Scenario(
+            "REST POST owner",
+            "/api/v1/owners",
+            "POST",
+            {"firstName": "Bench", "lastName": "Writer", "email": "bench@example.com"},
+            writes=True,
+        ),
+        graphql("GraphQL createInvoice", CREATE_INVOICE, {"input": invoice}),
+    ]
+
+
+def floor() -> list[Scenario]:
+    return [graphql("GraphQL flat 50 owners", FLAT), graphql("GraphQL nested dashboard", DASHBOARD)]
+
+
+def postgraphile(clinic_id: str) -> list[Scenario]:
+    return [
+        graphql("GraphQL flat 50 owners", postgraphile_flat(clinic_id)),
+        graphql("GraphQL nested dashboard", postgraphile_dashboard(clinic_id)),
+    ]
