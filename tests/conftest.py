@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from app.database import Database
+from app.domain import owners as owner_domain
 from app.main import create_app
 from app.migrate import migrate
 from app.settings import Settings
@@ -119,6 +120,20 @@ async def client(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=backend.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://clinova.test") as http:
         yield http
+
+
+LEAKY_FAILURE = "SELECT secret FROM owners /srv/app/owners.py line 12"
+
+
+@pytest.fixture
+def owner_listing_breaks(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Listing owners raises an unexpected error whose text must never reach a caller."""
+
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(LEAKY_FAILURE)
+
+    monkeypatch.setattr(owner_domain, "list_owners", broken)
+    return LEAKY_FAILURE
 
 
 @pytest.hookimpl(trylast=True)
