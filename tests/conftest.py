@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +121,18 @@ async def client(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=backend.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://clinova.test") as http:
         yield http
+
+
+@asynccontextmanager
+async def app_client(database_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app instance, as another process would be: its own engine, limiter, settings."""
+    app = create_app(Settings(database_url=database_url, _env_file=None, **settings))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://instance") as http:
+            yield http
+    finally:
+        await app.state.db.dispose()
 
 
 LEAKY_FAILURE = "SELECT secret FROM owners /srv/app/owners.py line 12"

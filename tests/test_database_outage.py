@@ -10,9 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.main import create_app
-from app.settings import Settings
-from tests.conftest import Backend
+from tests.conftest import Backend, app_client
 from tests.factories import make_clinic
 from tests.tcp_proxy import TcpProxy
 
@@ -25,17 +23,12 @@ async def _behind_proxy(backend: Backend) -> AsyncIterator[tuple[TcpProxy, httpx
     url = make_url(backend.settings.database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
-    app = create_app(Settings(
-        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
-        _env_file=None,
-    ))  # type: ignore[call-arg]  # fmt: skip
-    transport = httpx.ASGITransport(app=app)
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://outage") as http:
+        async with app_client(proxied) as http:
             yield proxy, http
     finally:
         await proxy.cut()
-        await app.state.db.dispose()
 
 
 async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
@@ -72,24 +65,18 @@ async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
     if backend.name != "sqlite":
         pytest.skip("SQLite's file lock")
     clinic = await make_clinic(backend.db)
-    settings = Settings(
-        database_url=backend.settings.database_url, sqlite_busy_timeout_ms=200, _env_file=None
-    )  # type: ignore[call-arg]
-    app = create_app(settings)
     path = make_url(backend.settings.database_url).database
     assert path
     locker = sqlite3.connect(path, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://locked") as http:
+        async with app_client(backend.settings.database_url, sqlite_busy_timeout_ms=200) as http:
             response = await http.post(
                 "/api/v1/owners", headers=clinic.headers, json={"firstName": "A", "lastName": "B"}
             )
     finally:
         locker.execute("ROLLBACK")
         locker.close()
-        await app.state.db.dispose()
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

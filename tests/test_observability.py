@@ -1,29 +1,12 @@
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from app.main import create_app
-from app.settings import Settings
-from tests.conftest import Backend
+from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_owner
-
-
-@asynccontextmanager
-async def _instance(backend: Backend, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        Settings(database_url=backend.settings.database_url, _env_file=None, **settings)
-    )  # type: ignore[call-arg]
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://obs") as http:
-            yield http
-    finally:
-        await app.state.db.dispose()
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -89,10 +72,10 @@ async def test_metrics_in_prometheus_format(backend: Backend, client: httpx.Asyn
 
 
 async def test_metrics_can_be_protected_or_turned_off(backend: Backend) -> None:
-    async with _instance(backend, metrics_token="s3cret") as protected:
+    async with app_client(backend.settings.database_url, metrics_token="s3cret") as protected:
         refused = await protected.get("/metrics")
         allowed = await protected.get("/metrics", headers={"Authorization": "Bearer s3cret"})
-    async with _instance(backend, metrics_enabled=False) as off:
+    async with app_client(backend.settings.database_url, metrics_enabled=False) as off:
         hidden = await off.get("/metrics")
 
     assert refused.status_code == 401 and allowed.status_code == 200
@@ -109,7 +92,9 @@ async def test_cors_is_closed_by_default(client: httpx.AsyncClient) -> None:
 
 async def test_cors_allows_configured_origins(backend: Backend) -> None:
     clinic = await make_clinic(backend.db)
-    async with _instance(backend, cors_origins=["https://app.example"]) as http:
+    async with app_client(
+        backend.settings.database_url, cors_origins=["https://app.example"]
+    ) as http:
         preflight = await http.options(
             "/graphql",
             headers={

@@ -4,17 +4,15 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 
 import httpx
 import pytest
 import redis.asyncio as redis
 
-from app.main import create_app
-from app.settings import Settings
-from tests.conftest import IN_CI, Backend
+from tests.conftest import IN_CI, Backend, app_client
 from tests.factories import ClinicKey, make_clinic, make_key, make_owner
 from tests.graphql_client import count_statements
 
@@ -47,21 +45,8 @@ def redis_url() -> str:
 
 @pytest.fixture
 def instance(backend: Backend) -> Instance:
-    """A fresh app instance on the test database, with the given limiter settings."""
-
-    @asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(
-            Settings(database_url=backend.settings.database_url, _env_file=None, **settings)
-        )  # type: ignore[call-arg]
-        transport = httpx.ASGITransport(app=app)
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://i") as http:
-                yield http
-        finally:
-            await app.state.db.dispose()
-
-    return start
+    """Another app instance on the test database, with the given limiter settings."""
+    return partial(app_client, backend.settings.database_url)
 
 
 async def _limited_key(backend: Backend, limit: int) -> ClinicKey:

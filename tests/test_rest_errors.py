@@ -10,11 +10,9 @@ from sqlalchemy import func, select
 
 from app import api_keys
 from app.database import Database, write_transaction
-from app.main import create_app
 from app.models import Owner, Pet
-from app.settings import Settings
 from app.tenancy import mark_unscoped
-from tests.conftest import Backend
+from tests.conftest import Backend, app_client
 from tests.factories import clinic_session, make_clinic, make_key, make_owner
 
 
@@ -206,17 +204,12 @@ async def test_unexpected_errors_are_masked_500_with_a_request_id(
 
 
 async def test_an_unreachable_database_is_503_fast() -> None:
-    app = create_app(
-        Settings(database_url="postgresql+asyncpg://postgres@127.0.0.1:9/x", _env_file=None)
-    )  # type: ignore[call-arg]
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://clinova.test") as http:
+    async with app_client("postgresql+asyncpg://postgres@127.0.0.1:9/x") as http:
         started = time.monotonic()
         response = await http.get(
             "/api/v1/owners", headers={"Authorization": "Bearer sk_test_" + "a" * 40}
         )
         elapsed = time.monotonic() - started
-    await app.state.db.dispose()
     assert response.status_code == 503
     assert envelope(response)["code"] == "SERVICE_UNAVAILABLE"
     assert response.headers["Retry-After"]
