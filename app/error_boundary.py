@@ -2,6 +2,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.body_limit import Render
+from app.response_start import on_response_start
 
 
 class ErrorBoundary:
@@ -19,17 +20,12 @@ class ErrorBoundary:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        start: Message = {}
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, on_response_start(send, start.update))
         except Exception as error:
-            if started:
+            if start:
                 raise
             response = await self.render(Request(scope), error)
             await response(scope, receive, send)

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.response_start import on_response_start
+
 log = logging.getLogger("clinova.access")
 
 REQUESTS = Counter(
@@ -69,19 +71,13 @@ class ObservabilityMiddleware:
         started = time.perf_counter()
         statements = [0]
         token = _statements.set(statements)
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+        start: Message = {"status": 500}
 
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, on_response_start(send, start.update))
         finally:
             _statements.reset(token)
-            self._record(scope, status, time.perf_counter() - started, statements[0])
+            self._record(scope, start["status"], time.perf_counter() - started, statements[0])
 
     def _record(self, scope: Scope, status: int, seconds: float, statements: int) -> None:
         state = scope.get("state", {})

@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import RateLimited
+from app.response_start import on_response_start
 from app.scopes import Principal
 from app.settings import Settings
 
@@ -135,12 +136,11 @@ class RateLimitHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_budget(message: Message) -> None:
+        def add_budget(start: Message) -> None:
             budget: Budget | None = scope.get("state", {}).get("budget")
-            if message["type"] == "http.response.start" and budget is not None:
-                headers = MutableHeaders(scope=message)
+            if budget is not None:
+                headers = MutableHeaders(scope=start)
                 for name, value in budget.headers.items():
                     headers.setdefault(name, value)
-            await send(message)
 
-        await self.app(scope, receive, send_with_budget)
+        await self.app(scope, receive, on_response_start(send, add_budget))

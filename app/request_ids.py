@@ -4,6 +4,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.response_start import on_response_start
+
 HEADER = "X-Request-Id"
 # A caller's id is echoed only if it is short and plain, so it can't inject into logs.
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -23,9 +25,7 @@ class RequestIdMiddleware:
         request_id = incoming if _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
-            await send(message)
+        def echo_id(start: Message) -> None:
+            MutableHeaders(scope=start)[HEADER] = request_id
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, on_response_start(send, echo_id))
