@@ -8,6 +8,7 @@ another clinic cannot exist in them.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
@@ -104,21 +105,53 @@ class InvoiceItemsByInvoiceIdLoader(_ByParentLoader[InvoiceItem]):
 
 
 class Loaders:
-    """All loaders of one request."""
+    """The loaders of one request, each made on first use (most requests need one or two)."""
 
     def __init__(self, session: AsyncSession) -> None:
-        self.owner_by_id = OwnerByIdLoader(session)
-        self.pet_by_id = PetByIdLoader(session)
-        self.medical_record_by_id = MedicalRecordByIdLoader(session)
-        self.invoice_by_id = InvoiceByIdLoader(session)
-        self.pets_by_owner_id = PetsByOwnerIdLoader(session)
-        self.medical_records_by_pet_id = MedicalRecordsByPetIdLoader(session)
-        self.invoices_by_owner_id = InvoicesByOwnerIdLoader(session)
-        self.invoices_by_pet_id = InvoicesByPetIdLoader(session)
-        self.invoices_by_medical_record_id = InvoicesByMedicalRecordIdLoader(session)
-        self.invoice_items_by_invoice_id = InvoiceItemsByInvoiceIdLoader(session)
+        self._session = session
+
+    @cached_property
+    def owner_by_id(self) -> OwnerByIdLoader:
+        return OwnerByIdLoader(self._session)
+
+    @cached_property
+    def pet_by_id(self) -> PetByIdLoader:
+        return PetByIdLoader(self._session)
+
+    @cached_property
+    def medical_record_by_id(self) -> MedicalRecordByIdLoader:
+        return MedicalRecordByIdLoader(self._session)
+
+    @cached_property
+    def invoice_by_id(self) -> InvoiceByIdLoader:
+        return InvoiceByIdLoader(self._session)
+
+    @cached_property
+    def pets_by_owner_id(self) -> PetsByOwnerIdLoader:
+        return PetsByOwnerIdLoader(self._session)
+
+    @cached_property
+    def medical_records_by_pet_id(self) -> MedicalRecordsByPetIdLoader:
+        return MedicalRecordsByPetIdLoader(self._session)
+
+    @cached_property
+    def invoices_by_owner_id(self) -> InvoicesByOwnerIdLoader:
+        return InvoicesByOwnerIdLoader(self._session)
+
+    @cached_property
+    def invoices_by_pet_id(self) -> InvoicesByPetIdLoader:
+        return InvoicesByPetIdLoader(self._session)
+
+    @cached_property
+    def invoices_by_medical_record_id(self) -> InvoicesByMedicalRecordIdLoader:
+        return InvoicesByMedicalRecordIdLoader(self._session)
+
+    @cached_property
+    def invoice_items_by_invoice_id(self) -> InvoiceItemsByInvoiceIdLoader:
+        return InvoiceItemsByInvoiceIdLoader(self._session)
 
     def clear(self) -> None:
         """After a write: the next read must see it."""
         for loader in vars(self).values():
-            loader.clear_all()
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
