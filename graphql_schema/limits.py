@@ -1,13 +1,20 @@
 """Strawberry's limiters, with the contract's QUERY_TOO_COMPLEX code on their errors.
 
 They are passed to the schema as classes, so each operation gets fresh instances.
+Their rule classes are built once, here: the validation cache is keyed by the
+rules, and rules made per operation would make every request a cache miss.
 """
 
 from typing import Any
 
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, ValidationContext
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 MAX_DEPTH = 10
@@ -37,16 +44,20 @@ def _coded(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
     return Coded
 
 
-class DepthLimit(QueryDepthLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_depth=MAX_DEPTH)
-        self.validation_rules = [_coded(rule) for rule in self.validation_rules]
+_DEPTH_RULES = [_coded(rule) for rule in QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules]
+_ALIAS_RULES = [
+    _coded(rule) for rule in MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+]
 
 
-class AliasLimit(MaxAliasesLimiter):
+class DepthLimit(AddValidationRules):
     def __init__(self) -> None:
-        super().__init__(max_alias_count=MAX_ALIASES)
-        self.validation_rules = [_coded(rule) for rule in self.validation_rules]
+        super().__init__(_DEPTH_RULES)
+
+
+class AliasLimit(AddValidationRules):
+    def __init__(self) -> None:
+        super().__init__(_ALIAS_RULES)
 
 
 class TokenLimit(MaxTokensLimiter):

@@ -13,6 +13,8 @@ from graphql_schema.mutations import Mutation
 from graphql_schema.queries import Query
 from graphql_schema.scalars import SCALAR_MAP
 
+PARSER_CACHE_SIZE = VALIDATION_CACHE_SIZE = 256
+
 
 class ClinovaSchema(strawberry.Schema):
     async def execute(
@@ -49,8 +51,8 @@ schema = ClinovaSchema(
         DepthLimit,
         AliasLimit,
         TokenLimit,
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: ParserCache(maxsize=PARSER_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
     ],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

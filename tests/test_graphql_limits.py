@@ -1,7 +1,11 @@
+import uuid
+
 import httpx
 import pytest
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from app.database import Database
+from graphql_schema.schema import VALIDATION_CACHE_SIZE
 from tests.factories import make_clinic
 from tests.graphql_client import codes, count_statements
 
@@ -60,3 +64,19 @@ async def test_limits_refuse_before_any_sql(
     assert body["data"] is None
     # Only the key lookup ran: nothing of the document reached the database.
     assert len(counter) == 1, counter.statements
+
+
+async def test_a_repeated_document_is_validated_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    # The limiters add validation rules; if those were rebuilt per operation the
+    # validation cache (keyed by the rules) would miss on every request.
+    cache = _get_validate_cache(VALIDATION_CACHE_SIZE)
+    clinic = await make_clinic(db)
+    document = f"{{ owners(first: 7) {{ nodes {{ id a{uuid.uuid4().hex}: lastName }} }} }}"
+    before = cache.cache_info()
+    for _ in range(3):
+        response = await client.post("/graphql", json={"query": document}, headers=clinic.headers)
+        assert "errors" not in response.json()
+    after = cache.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
