@@ -2,15 +2,14 @@
 request's dataloaders. A relationship guarded by a scope the key lacks is
 null, with an INSUFFICIENT_PERMISSIONS error, and the rest of the data stays."""
 
-from typing import Any
+from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from app import models
 from app.timestamps import midnight_utc
-from graphql_schema.context import ctx
 from graphql_schema.permissions import requires
+from graphql_schema.relations import relation
 from graphql_schema.scalars import JSON, DateTime
 
 # Registers the core enum with GraphQL; annotations use models.InvoiceStatus itself.
@@ -19,6 +18,11 @@ InvoiceStatus = models.InvoiceStatus
 
 OWNERS, PETS = [requires("owners:read")], [requires("pets:read")]
 RECORDS, INVOICES = [requires("records:read")], [requires("invoices:read")]
+
+# Types defined further down, for the relationship fields that name them first.
+_Pet = Annotated["Pet", strawberry.lazy("graphql_schema.types")]
+_MedicalRecord = Annotated["MedicalRecord", strawberry.lazy("graphql_schema.types")]
+_Invoice = Annotated["Invoice", strawberry.lazy("graphql_schema.types")]
 
 
 @strawberry.type(description="A client of the clinic: the person who owns and pays for pets.")
@@ -36,17 +40,14 @@ class Owner:
     created_at: DateTime = strawberry.field(description="When the owner was created.")
     updated_at: DateTime = strawberry.field(description="When the owner last changed.")
 
-    @strawberry.field(description="The owner's pets, by name.", permission_classes=PETS)
-    async def pets(self, root: strawberry.Parent[models.Owner], info: Info) -> list["Pet"] | None:
-        return await ctx(info).loaders.pets_by_owner_id.load(root.id)
-
-    @strawberry.field(
-        description="The owner's invoices, newest first.", permission_classes=INVOICES
-    )
-    async def invoices(
-        self, root: strawberry.Parent[models.Owner], info: Info
-    ) -> list["Invoice"] | None:
-        return await ctx(info).loaders.invoices_by_owner_id.load(root.id)
+    pets = relation(
+        "pets_by_owner_id", "id", list[_Pet] | None,
+        description="The owner's pets, by name.", scope="pets:read",
+    )  # fmt: skip
+    invoices = relation(
+        "invoices_by_owner_id", "id", list[_Invoice] | None,
+        description="The owner's invoices, newest first.", scope="invoices:read",
+    )  # fmt: skip
 
 
 @strawberry.type(description="A patient of the clinic.")
@@ -64,23 +65,18 @@ class Pet:
     def birthdate(self, root: strawberry.Parent[models.Pet]) -> DateTime | None:
         return midnight_utc(root.birthdate) if root.birthdate else None
 
-    @strawberry.field(description="The pet's owner.", permission_classes=OWNERS)
-    async def owner(self, root: strawberry.Parent[models.Pet], info: Info) -> Owner | None:
-        return await ctx(info).loaders.owner_by_id.load(root.owner_id)
-
-    @strawberry.field(description="The pet's SOAP notes, newest first.", permission_classes=RECORDS)
-    async def medical_records(
-        self, root: strawberry.Parent[models.Pet], info: Info
-    ) -> list["MedicalRecord"] | None:
-        return await ctx(info).loaders.medical_records_by_pet_id.load(root.id)
-
-    @strawberry.field(
-        description="Invoices for the pet, newest first.", permission_classes=INVOICES
-    )
-    async def invoices(
-        self, root: strawberry.Parent[models.Pet], info: Info
-    ) -> list["Invoice"] | None:
-        return await ctx(info).loaders.invoices_by_pet_id.load(root.id)
+    owner = relation(
+        "owner_by_id", "owner_id", Owner | None,
+        description="The pet's owner.", scope="owners:read",
+    )  # fmt: skip
+    medical_records = relation(
+        "medical_records_by_pet_id", "id", list[_MedicalRecord] | None,
+        description="The pet's SOAP notes, newest first.", scope="records:read",
+    )  # fmt: skip
+    invoices = relation(
+        "invoices_by_pet_id", "id", list[_Invoice] | None,
+        description="Invoices for the pet, newest first.", scope="invoices:read",
+    )  # fmt: skip
 
 
 @strawberry.type(description="A SOAP note: one visit or finding for one pet.")
@@ -100,18 +96,11 @@ class MedicalRecord:
     created_at: DateTime = strawberry.field(description="When the record was created.")
     updated_at: DateTime = strawberry.field(description="When the record last changed.")
 
-    @strawberry.field(description="The patient.", permission_classes=PETS)
-    async def pet(self, root: strawberry.Parent[models.MedicalRecord], info: Info) -> Pet | None:
-        return await ctx(info).loaders.pet_by_id.load(root.pet_id)
-
-    @strawberry.field(
-        description="Invoices billing this visit, newest first.", permission_classes=INVOICES
-    )
-    async def invoices(
-        self, root: strawberry.Parent[models.MedicalRecord], info: Info
-    ) -> list["Invoice"] | None:
-        loader = ctx(info).loaders.invoices_by_medical_record_id
-        return await loader.load(root.id)
+    pet = relation("pet_by_id", "pet_id", Pet | None, description="The patient.", scope="pets:read")
+    invoices = relation(
+        "invoices_by_medical_record_id", "id", list[_Invoice] | None,
+        description="Invoices billing this visit, newest first.", scope="invoices:read",
+    )  # fmt: skip
 
 
 @strawberry.type(description="One line of an invoice.")
@@ -136,24 +125,18 @@ class Invoice:
     def total_amount(self, root: strawberry.Parent[models.Invoice]) -> float:
         return float(root.total_amount)
 
-    @strawberry.field(description="The invoice's lines, in order.")
-    async def items(self, root: strawberry.Parent[models.Invoice], info: Info) -> list[InvoiceItem]:
-        return await ctx(info).loaders.invoice_items_by_invoice_id.load(root.id)
-
-    @strawberry.field(description="Who is billed.", permission_classes=OWNERS)
-    async def owner(self, root: strawberry.Parent[models.Invoice], info: Info) -> Owner | None:
-        return await ctx(info).loaders.owner_by_id.load(root.owner_id)
-
-    @strawberry.field(description="The pet billed for, if any.", permission_classes=PETS)
-    async def pet(self, root: strawberry.Parent[models.Invoice], info: Info) -> Pet | None:
-        return await _load_optional(ctx(info).loaders.pet_by_id, root.pet_id)
-
-    @strawberry.field(description="The visit billed, if any.", permission_classes=RECORDS)
-    async def medical_record(
-        self, root: strawberry.Parent[models.Invoice], info: Info
-    ) -> MedicalRecord | None:
-        return await _load_optional(ctx(info).loaders.medical_record_by_id, root.medical_record_id)
-
-
-async def _load_optional(loader: Any, key: str | None) -> Any:
-    return None if key is None else await loader.load(key)
+    items = relation(
+        "invoice_items_by_invoice_id", "id", list[InvoiceItem],
+        description="The invoice's lines, in order.",
+    )  # fmt: skip
+    owner = relation(
+        "owner_by_id", "owner_id", Owner | None, description="Who is billed.", scope="owners:read"
+    )
+    pet = relation(
+        "pet_by_id", "pet_id", Pet | None,
+        description="The pet billed for, if any.", scope="pets:read",
+    )  # fmt: skip
+    medical_record = relation(
+        "medical_record_by_id", "medical_record_id", MedicalRecord | None,
+        description="The visit billed, if any.", scope="records:read",
+    )  # fmt: skip
