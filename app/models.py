@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
     literal_column,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -254,3 +255,8 @@ class InvoiceCounter(Base):
 # Every FK column of a clinic-owned table is indexed through a composite above or here.
 Index(None, MedicalRecord.pet_id)
 Index(None, InvoiceItem.invoice_id)
+
+
+def columns(model: type[Any]) -> tuple[Any, ...]:
+    """The model's column attributes, to select rows instead of ORM objects."""
+    return tuple(getattr(model, attribute.key) for attribute in inspect(model).column_attrs)

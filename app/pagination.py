@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid
+from app.models import columns
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -92,8 +93,15 @@ async def paginate(
     order = (
         [key.column.desc(), key.id_column.desc()] if key.descending else [key.column, key.id_column]
     )
-    query = select(model).where(*conditions).order_by(*order).offset(page.offset).limit(size + 1)
-    rows = list((await session.scalars(query)).all())
+    query = (
+        select(*columns(model))
+        .where(*conditions)
+        .order_by(*order)
+        .offset(page.offset)
+        .limit(size + 1)
+    )
+    # Plain rows, as the loaders answer (see app.loaders).
+    rows: list[Any] = list((await session.execute(query)).all())
     items = rows[:size]
     sort_name, id_name = key.column.key, key.id_column.key
     return Page(
