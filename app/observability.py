@@ -24,6 +24,11 @@ LATENCY = Histogram(
 ERRORS = Counter("clinova_errors_total", "Errors answered, by contract code", ["code"])
 RATE_LIMIT_REFUSALS = Counter("clinova_rate_limit_refusals_total", "Requests refused with 429")
 POOL_IN_USE = Gauge("clinova_db_pool_connections_in_use", "Database connections checked out")
+GRAPHQL_EXECUTIONS = Counter(
+    "clinova_graphql_executions_total",
+    "Query operations by executor: planned (a level at a time) or standard (field by field)",
+    ["executor"],
+)
 LOADER_BATCH = Histogram(
     "clinova_dataloader_batch_size", "Keys per dataloader batch", ["loader"],
     buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, description="Largest request body accepted, in bytes"
     )
+    graphql_planner: bool = Field(
+        default=True,
+        description="Run read-only GraphQL queries a level at a time (false: field by field)",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, description="How long an SQLite writer waits for the lock"
     )

@@ -5,13 +5,15 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from app.context import RequestContext
-from app.dependencies import open_request_context
+from app.dependencies import database, open_request_context
 
 
 class GraphQLContext(BaseContext):
-    def __init__(self, clinova: RequestContext | None) -> None:
+    def __init__(self, clinova: RequestContext | None, *, planned: bool = False) -> None:
         super().__init__()
         self.clinova = clinova
+        # Whether graphql_schema.planner may run this request's query.
+        self.planned = planned
 
 
 def is_ide_request(request: Request) -> bool:
@@ -30,7 +32,7 @@ async def graphql_context(request: Request) -> AsyncIterator[GraphQLContext]:
         return
     # Only checks that budget is left; graphql_schema.cost charges what ran.
     async with open_request_context(request, cost=0) as context:
-        yield GraphQLContext(context)
+        yield GraphQLContext(context, planned=database(request).settings.graphql_planner)
 
 
 def ctx(info: Info) -> RequestContext:

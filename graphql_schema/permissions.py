@@ -14,6 +14,7 @@ from graphql_schema.context import ctx
 def requires(scope: str) -> type[BasePermission]:
     class RequiresScope(BasePermission):
         message = f"This API key lacks the '{scope}' scope"
+        required_scope = scope
 
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             # Raises our Forbidden, which the error extension codes and the

@@ -10,6 +10,7 @@ from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
 from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
 from graphql_schema.mutations import Mutation
+from graphql_schema.planner import PlannedExecutor
 from graphql_schema.queries import Query
 from graphql_schema.scalars import SCALAR_MAP
 
@@ -55,4 +56,5 @@ schema = ClinovaSchema(
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
     ],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    execution_context_class=PlannedExecutor,
 )

@@ -1,0 +1,234 @@
+"""Read-only operations executed a whole level at a time.
+
+graphql-core resolves and completes every field of every object on its own: a
+resolve info, strawberry's resolver wrappers, an awaitable check, completion,
+about 10 µs each; a 50-owner dashboard is several thousand of them. For a query
+made only of fields it knows, this executor walks graphql-core's own collected
+fields once per level instead: a relationship loads the whole level through its
+request loader in one await (the same loader and SQL as field by field), plain
+fields are read and coerced in a loop.
+
+Whatever it does not know (introspection, @defer, abstract types, field
+extensions other than scope checks) and whatever would answer with an error (a
+missing scope, an unknown id, a bad argument, a database failure) declines, and
+graphql-core executes the operation as usual. So the answer is always the
+standard executor's; `tests/test_planned_execution.py` checks that byte for
+byte on a generated corpus of documents.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+)
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from strawberry.permission import PermissionExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from app.context import RequestContext
+from app.observability import GRAPHQL_EXECUTIONS
+from graphql_schema.relations import RELATION, Relation
+
+FieldDetailsList = list[FieldDetails]
+
+
+class _Decline(Exception):
+    """The standard executor must answer this operation."""
+
+
+@dataclass(frozen=True)
+class _RootInfo:
+    # What root resolvers read from their `info`: the request context, reached
+    # through `graphql_schema.context.ctx`. Nested fields never get an info.
+    context: Any
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    field: StrawberryField
+    scopes: tuple[str, ...]
+    relation: Relation | None
+
+
+_PLANS: dict[tuple[str, str], _FieldPlan | None] = {}
+
+
+def _plan_field(type_: GraphQLObjectType, name: str, field_def: GraphQLField) -> _FieldPlan | None:
+    key = (type_.name, name)
+    if key not in _PLANS:
+        _PLANS[key] = _make_plan(field_def)
+    return _PLANS[key]
+
+
+def _make_plan(field_def: GraphQLField) -> _FieldPlan | None:
+    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField):
+        return None
+    if any(not isinstance(extension, PermissionExtension) for extension in field.extensions):
+        return None
+    scopes = tuple(getattr(p, "required_scope", None) for p in field.permission_classes)
+    if None in scopes:
+        return None
+    return _FieldPlan(field, scopes, field.metadata.get(RELATION))  # type: ignore[arg-type]
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Sequence[Any],
+    ) -> Any:
+        graphql_context = self.context_value
+        if serially or new_defer_usages or not getattr(graphql_context, "planned", False):
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        return self._planned(root_type, root_value, grouped_field_set, new_defer_usages)
+
+    async def _planned(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        new_defer_usages: Sequence[Any],
+    ) -> Any:
+        try:
+            (data,) = await self._objects(root_type, [root_value], grouped_field_set)
+        except Exception:  # any failure is the standard executor's to answer
+            GRAPHQL_EXECUTIONS.labels("standard").inc()
+            # As if the planner had never run: a database error leaves PostgreSQL's
+            # transaction aborted, and warm loaders would change the order in which
+            # the standard executor awaits, and so the order of its errors.
+            await self._request.session.rollback()
+            self._request.loaders.clear()
+        else:
+            GRAPHQL_EXECUTIONS.labels("planned").inc()
+            return data
+        result = super().execute_collected_root_fields(
+            root_type, root_value, grouped_field_set, False, new_defer_usages
+        )
+        return await result if self.is_awaitable(result) else result
+
+    @property
+    def _request(self) -> RequestContext:
+        clinova: RequestContext = self.context_value.clinova
+        return clinova
+
+    async def _objects(
+        self, type_: GraphQLObjectType, objects: list[Any], fields: GroupedFieldSet
+    ) -> list[dict[str, Any]]:
+        """Complete one level: every object of `type_` with the same selection."""
+        results: list[dict[str, Any]] = [{} for _ in objects]
+        for response_key, details in fields.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                for result in results:
+                    result[response_key] = type_.name
+                continue
+            field_def = self.schema.get_field(type_, name)
+            if field_def is None or name.startswith("__"):
+                raise _Decline(name)
+            values = await self._resolve(type_, field_def, details, objects)
+            completed = await self._complete(field_def.type, details, values)
+            for result, value in zip(results, completed, strict=True):
+                result[response_key] = value
+        return results
+
+    async def _resolve(
+        self,
+        type_: GraphQLObjectType,
+        field_def: GraphQLField,
+        details: FieldDetailsList,
+        objects: list[Any],
+    ) -> list[Any]:
+        plan = _plan_field(type_, details[0].node.name.value, field_def)
+        if plan is None:
+            raise _Decline(details[0].node.name.value)
+        scopes = self._request.principal.scopes
+        if any(scope not in scopes for scope in plan.scopes):
+            raise _Decline("missing scope")
+        if plan.relation is not None:
+            return await plan.relation.load_level(self._request.loaders, objects)
+        field = plan.field
+        if field.base_resolver is None:
+            name = field.python_name
+            return [getattr(source, name) for source in objects]
+        resolver = field.base_resolver
+        first = details[0]
+        raw = (
+            get_argument_values(
+                field_def,
+                first.node,
+                self.variable_values,
+                first.fragment_variable_values,
+                self.hide_suggestions,
+            )
+            if field_def.args or first.node.arguments
+            else {}
+        )
+        kwargs: dict[str, Any] = {}
+        if field.arguments:
+            strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+            kwargs = convert_arguments(
+                raw,
+                field.arguments,
+                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                config=strawberry_schema.config,
+            )
+        if resolver.info_parameter:
+            kwargs[resolver.info_parameter.name] = _RootInfo(self.context_value)
+        # Strawberry's calling convention (schema_converter.get_arguments): the
+        # source as `self`, and again as the `root`/`Parent` parameter.
+        takes_self = resolver.self_parameter is not None
+        parents = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+        values = []
+        for source in objects:
+            value = resolver(
+                *([source] if takes_self else []), **kwargs, **dict.fromkeys(parents, source)
+            )
+            values.append(await value if field.is_async else value)
+        return values
+
+    async def _complete(
+        self, type_: GraphQLOutputType, details: FieldDetailsList, values: list[Any]
+    ) -> list[Any]:
+        if isinstance(type_, GraphQLNonNull):
+            completed = await self._complete(type_.of_type, details, values)
+            if any(value is None for value in completed):
+                raise _Decline("null in a non-null position")
+            return completed
+        if isinstance(type_, GraphQLList):
+            present = [value for value in values if value is not None]
+            items = await self._complete(type_.of_type, details, [i for v in present for i in v])
+            position = iter(items)
+            return [None if value is None else [next(position) for _ in value] for value in values]
+        if isinstance(type_, GraphQLObjectType):
+            grouped, new_defer_usages, _forbidden = self.collect_subfields(type_, details)
+            if new_defer_usages:
+                raise _Decline("@defer")
+            present = [value for value in values if value is not None]
+            position = iter(await self._objects(type_, present, grouped))
+            return [None if value is None else next(position) for value in values]
+        if isinstance(type_, GraphQLLeafType):
+            coerce: Callable[[Any], Any] = type_.coerce_output_value
+            coerced = [None if value is None else coerce(value) for value in values]
+            missing = (None, Undefined)
+            if any(c in missing for c, v in zip(coerced, values, strict=True) if v is not None):
+                raise _Decline("a value the scalar cannot represent")
+            return coerced
+        raise _Decline(f"abstract type {type_}")
