@@ -121,12 +121,22 @@ class _Walker:
 
 
 def count_nodes(value: Any) -> int:
-    """Objects in a result, introspection aside."""
-    if isinstance(value, dict):
-        return 1 + sum(count_nodes(v) for k, v in value.items() if not k.startswith("__"))
-    if isinstance(value, list):
-        return sum(count_nodes(v) for v in value)
-    return 0
+    """Objects in a result, introspection aside.
+
+    A loop over a stack, not recursion: a dashboard holds thousands of objects,
+    and a generator per object cost more than the rest of its accounting.
+    """
+    total, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            total += 1
+            pending.extend(
+                v for k, v in item.items() if isinstance(v, dict | list) and not k.startswith("__")
+            )
+        elif isinstance(item, list):
+            pending.extend(item)
+    return total
 
 
 class QueryCost(SchemaExtension):
