@@ -1,8 +1,9 @@
 """The results table, the ratios and RESULTS.md."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.metrics import Usage
+from bench.scenarios import SCALE_KEYSET, SCALE_OFFSET, SCALE_SEARCH
 from bench.wrk import WrkResult
 
 COMPARED = ("GraphQL flat 50 owners", "GraphQL nested dashboard")
@@ -87,17 +88,97 @@ def ratios(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class SizeRun:
+    """The scale scenarios measured on one dataset size (ClinovaVet only)."""
+
+    label: str  # "10k"
+    description: str  # database, clinic, owners, positions: one line for RESULTS.md
+    rows: list[Row]
+
+
+# The issue's target: p50 at the largest size within 1.5x of p50 at the smallest.
+# A deep OFFSET reads every row it skips, so it has none; it is shown for contrast.
+SCALE_TARGETS: dict[str, float | None] = {SCALE_SEARCH: 1.5, SCALE_KEYSET: 1.5, SCALE_OFFSET: None}
+
+
+def _p50(runs: SizeRun, scenario: str) -> float | None:
+    for row in runs.rows:
+        if row.scenario == scenario and row.wrk and not row.skipped:
+            return row.wrk.p50_ms
+    return None
+
+
+def scale_curve(runs: list[SizeRun]) -> str:
+    """p50 per size and the largest/smallest ratio per scenario."""
+    first, last = runs[0], runs[-1]
+    heads = " | ".join(f"p50 ms {run.label}" for run in runs)
+    # One dataset (--database-url) has a curve of one point: no ratio to take.
+    ratio_head = f"p50 {last.label} / p50 {first.label}" if len(runs) > 1 else "ratio"
+    lines = [
+        f"| scenario | {heads} | {ratio_head} | target |",
+        "|---|" + "---:|" * (len(runs) + 1) + "---|",
+    ]
+    for scenario, target in SCALE_TARGETS.items():
+        p50s = [_p50(run, scenario) for run in runs]
+        low, high = p50s[0], p50s[-1]
+        ratio = high / low if low and high is not None and len(runs) > 1 else None
+        if target is None:
+            verdict = "none (offset)"
+        elif ratio is None:
+            verdict = f"<= {target:g}: not measured"
+        else:
+            verdict = f"<= {target:g}: {'met' if ratio <= target else 'missed'}"
+        cells = " | ".join(_num(p, 1) for p in p50s)
+        lines.append(f"| {scenario} | {cells} | {_num(ratio)} | {verdict} |")
+    return "\n".join(lines)
+
+
+def scale_detail(runs: list[SizeRun]) -> str:
+    """Every scale run in the results table's form, the size in the server column."""
+    rows = [replace(row, server=f"{row.server} {run.label}") for run in runs for row in run.rows]
+    return table(rows)
+
+
 def markdown(
     *,
     machine: dict[str, str],
     date: str,
     command: str,
-    settings: str,
+    datasets: list[str],
+    settings: str | None,
     rows: list[Row],
+    scale: list[SizeRun],
+    scale_settings: str | None,
     notes: list[str],
 ) -> str:
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in machine.items())
+    dataset_lines = "\n".join(f"- {line}" for line in datasets)
     note_lines = "\n".join(f"- {note}" for note in notes)
+    if rows:
+        side_by_side = f"""Settings: {settings}
+
+{table(rows)}
+
+## Ratios (ClinovaVet / other)
+
+{ratios(rows)}"""
+    else:
+        side_by_side = "Not run (`--parts` left it out)."
+    if scale:
+        curve = f"""ClinovaVet alone, on every dataset. Settings: {scale_settings}
+
+{scale_curve(scale)}
+
+Per size:
+
+{chr(10).join(f"- {run.label}: {run.description}" for run in scale)}
+
+Detail:
+
+{scale_detail(scale)}"""
+    else:
+        curve = "Not run (`--parts` left it out)."
     return f"""# Benchmark results
 
 Date: {date}
@@ -112,15 +193,17 @@ Machine:
 
 {machine_lines}
 
-Settings: {settings}
+Datasets:
 
-## Results
+{dataset_lines}
 
-{table(rows)}
+## Results (side by side, smallest dataset)
 
-## Ratios (ClinovaVet / other)
+{side_by_side}
 
-{ratios(rows)}
+## Scale curve
+
+{curve}
 
 ## Notes
 

@@ -1,200 +1,136 @@
-"""Benchmark ClinovaVet against PostGraphile 5 and a hand-written floor, side by side.
+"""Benchmark ClinovaVet against PostGraphile 5 and a hand-written floor, and its scale curve.
 
-    .venv/bin/python -m bench.run --database-url URL --key KEY \
-        [--duration 10] [--concurrency 10] [--out bench/RESULTS.md]
+    .venv/bin/python -m bench.run [--sizes 10000,100000,1000000] [--duration 10]
+        [--concurrency 10] [--out bench/RESULTS.md]
+
+generates or reuses one database per size (`clinova_bench_<N>`, see bench.datasets),
+measures the scale scenarios on every size and the side-by-side table on the
+smallest, and writes the whole of RESULTS.md. One given dataset instead:
+
+    .venv/bin/python -m bench.run --database-url URL --key KEY
 
 Servers run one at a time (the machine is small), each under the same wrk load.
 """
 
 import argparse
 import asyncio
-import json
-import re
 import shlex
 import shutil
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
-from bench import report, scenarios, servers, wrk
-from bench.metrics import TreeSampler, machine
-from bench.report import Row
-from bench.scenarios import Scenario
-from bench.servers import Server
+from bench import client, datasets, scale, scenarios, servers
+from bench.datasets import Dataset
+from bench.load import LOGS, Load, run_server
+from bench.metrics import machine
+from bench.report import Row, SizeRun, markdown, ratios, scale_curve, table
 
-LOGS = servers.WORK / "logs"
-BODIES = servers.WORK / "bodies"
+DEFAULT_SIZES = "10000,100000,1000000"
+PARTS = ("full", "scale")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--database-url", required=True, help="PostgreSQL URL of the dataset")
-    parser.add_argument("--key", required=True, help="API key of the dataset's clinic")
-    parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes",
+        help=f"owners per dataset, comma-separated (default {DEFAULT_SIZES}); "
+        "not with --database-url",
+    )
+    parser.add_argument("--database-url", help="measure this one dataset instead of --sizes")
+    parser.add_argument("--key", help="API key of that dataset's clinic (with --database-url)")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate even reusable datasets")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="generate or reuse the datasets, then stop"
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=2, help="sessions for dataset generation (default 2)"
+    )
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="full (side by side), scale, or both (default)"
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--concurrency", type=int, default=10, help="wrk connections")
-    parser.add_argument("--pause", type=float, default=2.0, help="Seconds between runs")
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
+    parser.add_argument(
+        "--scale-duration", type=int, default=5, help="seconds per scale scenario (default 5)"
+    )
+    parser.add_argument(
+        "--scale-concurrency", type=int, default=2, help="wrk connections on the scale curve"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
     parser.add_argument(
         "--servers",
         default="clinova,floor,postgraphile",
-        help="Comma-separated subset of clinova,floor,postgraphile",
+        help="comma-separated subset of clinova,floor,postgraphile (side-by-side part)",
     )
-    return parser.parse_args(argv)
-
-
-def http(server: Server, scenario: Scenario, key: str | None) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        server.base_url + scenario.path,
-        data=scenario.body_bytes(),
-        method=scenario.method,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
+    args = parser.parse_args(argv)
+    if args.database_url or args.key:
+        if not (args.database_url and args.key):
+            parser.error("--database-url and --key go together")
+        if args.sizes or args.prepare_only or args.rebuild:
+            parser.error("--sizes, --rebuild and --prepare-only generate datasets: not with a URL")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        args.size_list = [int(n) for n in (args.sizes or DEFAULT_SIZES).split(",")]
+    except ValueError:
+        parser.error("--sizes: comma-separated integers")
+    args.part_set = set(args.parts.split(","))
+    if not args.part_set or not args.part_set <= set(PARTS):
+        parser.error(f"--parts: a subset of {','.join(PARTS)}")
+    return args
 
 
-def preflight(server: Server, scenario: Scenario, key: str | None) -> tuple[str | None, int]:
-    """One request first: a 200 carrying GraphQL errors would otherwise count as success."""
-    status, body = http(server, scenario, key)
-    if not 200 <= status < 300:
-        return f"HTTP {status}: {body[:200]!r}", len(body)
-    payload = json.loads(body)
-    if isinstance(payload, dict) and payload.get("errors"):
-        return f"GraphQL errors: {json.dumps(payload['errors'])[:200]}", len(body)
-    return None, len(body)
+def given_dataset(url: str, key: str) -> Dataset:
+    name = url.rsplit("/", 1)[-1]
+    return Dataset(name, 0, name, url, key, reused=True, generation_seconds=0)
 
 
-def measure(server: Server, scenario: Scenario, key: str | None, args: argparse.Namespace) -> Row:
-    row = Row(server.name, scenario.name)
-    problem, row.response_bytes = preflight(server, scenario, key)
-    if problem:
-        row.skipped = problem
-        return row
-    body_file = None
-    if scenario.body is not None:
-        BODIES.mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")
-        body_file = BODIES / f"{server.name}-{slug}.json"
-        body_file.write_bytes(scenario.body_bytes() or b"")
-    time.sleep(args.pause)
-    try:
-        with TreeSampler(server.pid) as sampler:
-            row.wrk = wrk.run(
-                server.base_url + scenario.path,
-                method=scenario.method,
-                body_file=body_file,
-                auth=f"Bearer {key}" if key else None,
-                duration=args.duration,
-                concurrency=args.concurrency,
-            )
-    except (ValueError, subprocess.SubprocessError) as error:
-        # One broken scenario should not cost the rest of the run.
-        row.wrk, row.skipped = None, f"wrk failed: {str(error)[:300]}"
-        return row
-    row.usage = sampler.usage
-    print(report.table([row]).splitlines()[-1], flush=True)
-    return row
+async def analyze(database_url: str) -> None:
+    """Fresh planner statistics before anything is measured.
 
-
-def warm_up(server: Server, scenario: Scenario, key: str | None) -> None:
-    # JIT (node), caches and pools fill before anything is recorded.
-    for _ in range(20):
-        http(server, scenario, key)
-
-
-def run_server(
-    server: Server, plan: list[Scenario], key: str | None, args: argparse.Namespace
-) -> list[Row]:
-    print(f"== {server.name} on {server.base_url}", flush=True)
-    server.start(LOGS / f"{server.name}.log")
-    try:
-        for scenario in plan:
-            if not scenario.writes:
-                warm_up(server, scenario, key)
-        # Writes last: reads then see the dataset as generated.
-        ordered = [s for s in plan if not s.writes] + [s for s in plan if s.writes]
-        return [measure(server, scenario, key, args) for scenario in ordered]
-    finally:
-        server.stop()
-
-
-def fixtures(server: Server, key: str) -> dict[str, Any]:
-    """An owner id and the owner count, through the API as a client would get them."""
-    probe = scenarios.graphql("probe", "{ owners(first: 1) { totalCount nodes { id } } }")
-    status, body = http(server, probe, key)
-    owners = json.loads(body)["data"]["owners"] if status == 200 else None
-    if not owners or not owners["nodes"]:
-        raise SystemExit(f"cannot read owners with this key (HTTP {status}): {body[:300]!r}")
-    return {"owner_id": owners["nodes"][0]["id"], "owner_count": owners["totalCount"]}
-
-
-async def prepare_database(database_url: str, owner_id: str) -> str:
-    """The owner's clinic, after fresh planner statistics.
-
-    A just-generated dataset has none until autovacuum gets to it, and stale
-    statistics pick whole-clinic scans: every server would be measured on bad plans.
+    A just-generated dataset has none until autovacuum gets to it (if it runs at
+    all), and stale statistics pick whole-clinic scans: every server would be
+    measured on bad plans.
     """
     conn = await asyncpg.connect(servers.libpq_url(database_url))
     try:
         await conn.execute("analyze")
+    finally:
+        await conn.close()
+
+
+async def clinic_of(database_url: str, owner_id: str) -> str:
+    conn = await asyncpg.connect(servers.libpq_url(database_url))
+    try:
         return str(await conn.fetchval("select clinic_id from owners where id = $1", owner_id))
     finally:
         await conn.close()
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
-    wanted = set(args.servers.split(","))
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    rows: list[Row] = []
-    notes = [
-        "One run, 2 shared cores: numbers are noisy; compare ratios, not absolutes.",
-        "Servers run one after another, never together; wrk runs on the same machine "
-        "and competes with the server for the 2 cores.",
-        "Server CPU = utime+stime of the server's process tree (uvicorn workers included) "
-        "over the run / requests served. DB CPU = all PostgreSQL processes over the run "
-        "(other work on this PostgreSQL shows up there too).",
-        "The floor: uvicorn + asyncpg + orjson, one SQL query per level, no auth, no GraphQL "
-        "engine; clinic fixed at start. ClinovaVet and floor run 2 uvicorn workers; "
-        "PostGraphile is one Node process (its default).",
-        "PostGraphile has no tenancy: the clinic is a condition argument (clinicId). "
-        "Its nested lists are connections ({ nodes }) and it returns totalAmountCents, "
-        "so response sizes differ slightly.",
-        "Write scenarios (POST owner, createInvoice) run last and add rows to the dataset.",
-        "The harness runs ANALYZE first so that all servers get plans from fresh statistics.",
-        "Before each scenario: 20 unrecorded requests (reads only) warm caches and the JIT.",
-    ]
-
-    ours = servers.clinova(args.database_url)
+def side_by_side(target: Dataset, wanted: set[str], load: Load) -> tuple[list[Row], str]:
+    """The full table on one dataset: every scenario on ours, the compared ones on the others."""
+    ours = servers.clinova(target.database_url)
     ours.start(LOGS / "clinova-probe.log")
     try:
-        found = fixtures(ours, args.key)
+        found = client.fixtures(ours, target.key)
     finally:
         ours.stop()
-    clinic_id = asyncio.run(prepare_database(args.database_url, found["owner_id"]))
-    print(f"clinic {clinic_id}: {found['owner_count']} owners", flush=True)
+    clinic_id = asyncio.run(clinic_of(target.database_url, found.owner_id))
+    print(f"clinic {clinic_id}: {found.owner_count} owners", flush=True)
 
+    rows: list[Row] = []
     if "clinova" in wanted:
-        plan = scenarios.clinova(found["owner_id"], found["owner_count"])
-        rows += run_server(servers.clinova(args.database_url), plan, args.key, args)
+        plan = scenarios.clinova(found.owner_id, found.owner_count)
+        rows += run_server(servers.clinova(target.database_url), plan, target.key, load)
     if "floor" in wanted:
-        rows += run_server(
-            servers.floor(args.database_url, clinic_id), scenarios.floor(), None, args
-        )
+        floor = servers.floor(target.database_url, clinic_id)
+        rows += run_server(floor, scenarios.floor(), None, load)
     if "postgraphile" in wanted:
         missing = servers.postgraphile_missing()
         plan = scenarios.postgraphile(clinic_id)
@@ -202,30 +138,106 @@ def main(argv: list[str] | None = None) -> None:
             rows += [Row("postgraphile", s.name, skipped=missing) for s in plan]
         else:
             try:
-                rows += run_server(servers.postgraphile(args.database_url), plan, None, args)
+                rows += run_server(servers.postgraphile(target.database_url), plan, None, load)
             except RuntimeError as error:
                 rows += [Row("postgraphile", s.name, skipped=str(error)) for s in plan]
+    settings = (
+        f"{load.describe()}, dataset `{target.database}`, "
+        f"clinic {clinic_id} with {found.owner_count} owners"
+    )
+    return rows, settings
+
+
+NOTES = [
+    "One run, 2 shared cores: numbers are noisy; compare ratios, not absolutes.",
+    "Servers run one after another, never together; wrk runs on the same machine "
+    "and competes with the server for the 2 cores.",
+    "Server CPU = utime+stime of the server's process tree (uvicorn workers included) "
+    "over the run / requests served. DB CPU = all PostgreSQL processes over the run "
+    "(other work on this PostgreSQL shows up there too).",
+    "The floor: uvicorn + asyncpg + orjson, one SQL query per level, no auth, no GraphQL "
+    "engine; clinic fixed at start. ClinovaVet and floor run 2 uvicorn workers; "
+    "PostGraphile is one Node process (its default).",
+    "PostGraphile has no tenancy: the clinic is a condition argument (clinicId) on the "
+    "root list and on every nested connection of the dashboard. Our indexes are "
+    "clinic-prefixed (e.g. pets (clinic_id, owner_id, name)); filtered on the parent's id "
+    "alone, its nested lists found no index and cost ~200 ms of DB CPU per request in "
+    "sequential scans. Its nested lists are connections ({ nodes }) and it returns "
+    "totalAmountCents, so response sizes differ slightly.",
+    "Write scenarios (POST owner, createInvoice) run last and add rows to the dataset; "
+    "the next run regenerates a dataset that was written to.",
+    "The harness runs ANALYZE first so that all servers get plans from fresh statistics; "
+    "generated datasets are VACUUMed (visibility map, hint bits).",
+    "Before each scenario: 20 unrecorded requests (reads only) warm caches and the JIT.",
+    "Scale curve: ClinovaVet only, the key's clinic (a quarter of the dataset's owners). "
+    "The keyset page's cursor is an offset page's endCursor, fetched through the API; "
+    "the keyset page and the deep offset return the same 50 owners. The offset has no "
+    "target: PostgreSQL reads every row an OFFSET skips.",
+]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None and not args.prepare_only:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    if args.database_url:
+        targets = [given_dataset(args.database_url, args.key)]
+    else:
+        # The side-by-side part writes to the smallest dataset: regenerated next time.
+        targets = datasets.ensure_all(args.size_list, parallel=args.parallel, rebuild=args.rebuild)
+    for target in targets:
+        how = "reused" if target.reused else f"generated in {target.generation_seconds:.0f} s"
+        print(f"{target.label}: {target.database_url} key {target.key} ({how})", flush=True)
+    if args.prepare_only:
+        return
+    for target in targets:
+        asyncio.run(analyze(target.database_url))
+
+    # Scale first: its reads then see the smallest dataset before the writes below.
+    scale_load = Load(args.scale_duration, args.scale_concurrency, args.pause)
+    curve: list[SizeRun] = []
+    if "scale" in args.part_set:
+        curve = [scale.measure_size(target, scale_load) for target in targets]
+    load = Load(args.duration, args.concurrency, args.pause)
+    rows: list[Row] = []
+    settings = None
+    if "full" in args.part_set:
+        rows, settings = side_by_side(targets[0], set(args.servers.split(",")), load)
 
     print()
-    print(report.table(rows))
-    print()
-    print(report.ratios(rows))
+    if rows:
+        print(table(rows), ratios(rows), sep="\n\n", end="\n\n")
+    if curve:
+        print(scale_curve(curve), end="\n\n")
     command = shlex.join([".venv/bin/python", "-m", "bench.run", *(argv or sys.argv[1:])])
-    settings = (
-        f"wrk -t2 -c{args.concurrency} -d{args.duration}s --latency, {args.pause:g} s pause, "
-        f"dataset clinic {clinic_id} with {found['owner_count']} owners"
-    )
+    if args.key:
+        command = command.replace(args.key, "<apikey>")
     args.out.write_text(
-        report.markdown(
+        markdown(
             machine=machine(),
             date=started,
-            command=command.replace(args.key, "<apikey>"),
+            command=command,
+            datasets=[describe(target) for target in targets],
             settings=settings,
             rows=rows,
-            notes=notes,
+            scale=curve,
+            scale_settings=scale_load.describe() if curve else None,
+            notes=NOTES,
         )
     )
-    print(f"\nwrote {args.out}")
+    print(f"wrote {args.out}")
+
+
+def describe(target: Dataset) -> str:
+    if not target.owners:
+        return f"`{target.database}` (given by --database-url)"
+    how = "reused" if target.reused else "generated by this run"
+    return (
+        f"{target.label}: `{target.database}`, {target.owners} owners in 4 clinics, {how} "
+        f"(generation took {target.generation_seconds:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,12 +33,19 @@ def postgraphile_flat(clinic_id: str) -> str:
 
 
 def postgraphile_dashboard(clinic_id: str) -> str:
+    # The clinic condition on every nested connection too, as ClinovaVet's loaders
+    # filter by clinic: our indexes are clinic-prefixed (pets has none led by
+    # owner_id), so a nested list filtered on the parent's id alone would be a
+    # sequential scan per owner, a cost of our schema rather than of PostGraphile.
+    clinic = f'condition: {{clinicId: "{clinic_id}"}}'
     return (
-        f'{{ allOwners(first: 50, condition: {{clinicId: "{clinic_id}"}}, '
+        f"{{ allOwners(first: 50, {clinic}, "
         "orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { nodes { rowId firstName lastName "
-        "petsByOwnerId(orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) { nodes { rowId name species "
-        "medicalRecordsByPetId(orderBy: [DATE_DESC, PRIMARY_KEY_DESC]) { nodes { rowId date title "
-        "invoicesByMedicalRecordId(orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) "
+        f"petsByOwnerId({clinic}, orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) "
+        "{ nodes { rowId name species "
+        f"medicalRecordsByPetId({clinic}, orderBy: [DATE_DESC, PRIMARY_KEY_DESC]) "
+        "{ nodes { rowId date title "
+        f"invoicesByMedicalRecordId({clinic}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) "
         "{ nodes { rowId invoiceNumber totalAmountCents status } } } } } } } } }"
     )
 
@@ -82,6 +89,26 @@ def clinova(owner_id: str, owner_count: int) -> list[Scenario]:
             writes=True,
         ),
         graphql("GraphQL createInvoice", CREATE_INVOICE, {"input": invoice}),
+    ]
+
+
+# The scale curve: the same three requests on every dataset size, each at the same
+# relative place (the last full page of the clinic's list), so that only the size varies.
+SCALE_SEARCH = "REST search 'smi'"
+SCALE_KEYSET = "GraphQL keyset page at n-60"
+SCALE_OFFSET = "REST deep offset n-60"
+KEYSET_PAGE = (
+    "query($after: String) { owners(first: 50, after: $after) "
+    "{ nodes { id firstName lastName email phone } pageInfo { hasNextPage endCursor } } }"
+)
+
+
+def scale(deep: int, cursor: str | None) -> list[Scenario]:
+    """`cursor` is the endCursor of the owner just before position `deep`."""
+    return [
+        Scenario(SCALE_SEARCH, "/api/v1/owners?search=smi"),
+        graphql(SCALE_KEYSET, KEYSET_PAGE, {"after": cursor} if cursor else None),
+        Scenario(SCALE_OFFSET, f"/api/v1/owners?limit=50&offset={deep}"),
     ]
 
 

@@ -1,0 +1,84 @@
+"""One server under wrk load, scenario by scenario, with its CPU and memory sampled."""
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+
+from bench import report, servers, wrk
+from bench.client import http, preflight
+from bench.metrics import TreeSampler
+from bench.report import Row
+from bench.scenarios import Scenario
+from bench.servers import Server
+
+LOGS = servers.WORK / "logs"
+BODIES = servers.WORK / "bodies"
+WARM_UP_REQUESTS = 20
+
+
+@dataclass(frozen=True)
+class Load:
+    duration: int  # seconds per scenario
+    concurrency: int  # wrk connections
+    pause: float  # seconds between runs, so that requests still in flight drain
+
+    def describe(self) -> str:
+        return f"wrk -t2 -c{self.concurrency} -d{self.duration}s --latency, {self.pause:g} s pause"
+
+
+def measure(server: Server, scenario: Scenario, key: str | None, load: Load) -> Row:
+    row = Row(server.name, scenario.name)
+    problem, row.response_bytes = preflight(server, scenario, key)
+    if problem:
+        row.skipped = problem
+        return row
+    body_file = None
+    if scenario.body is not None:
+        BODIES.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")
+        body_file = BODIES / f"{server.name}-{slug}.json"
+        body_file.write_bytes(scenario.body_bytes() or b"")
+    time.sleep(load.pause)
+    try:
+        with TreeSampler(server.pid) as sampler:
+            row.wrk = wrk.run(
+                server.base_url + scenario.path,
+                method=scenario.method,
+                body_file=body_file,
+                auth=f"Bearer {key}" if key else None,
+                duration=load.duration,
+                concurrency=load.concurrency,
+            )
+    except (ValueError, subprocess.SubprocessError) as error:
+        # One broken scenario should not cost the rest of the run.
+        row.wrk, row.skipped = None, f"wrk failed: {str(error)[:300]}"
+        return row
+    row.usage = sampler.usage
+    print(report.table([row]).splitlines()[-1], flush=True)
+    return row
+
+
+def warm_up(server: Server, scenario: Scenario, key: str | None) -> None:
+    # JIT (node), caches and pools fill before anything is recorded.
+    for _ in range(WARM_UP_REQUESTS):
+        http(server, scenario, key)
+
+
+def run_plan(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
+    """Measure `plan` on a started server: warm-up of every read first, writes last."""
+    for scenario in plan:
+        if not scenario.writes:
+            warm_up(server, scenario, key)
+    # Writes last: reads then see the dataset as generated.
+    ordered = [s for s in plan if not s.writes] + [s for s in plan if s.writes]
+    return [measure(server, scenario, key, load) for scenario in ordered]
+
+
+def run_server(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
+    print(f"== {server.name} on {server.base_url}", flush=True)
+    server.start(LOGS / f"{server.name}.log")
+    try:
+        return run_plan(server, plan, key, load)
+    finally:
+        server.stop()
