@@ -14,7 +14,7 @@ row itself, which a dashboard of a thousand rows pays a thousand times.
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 from aiodataloader import DataLoader
 from sqlalchemy import select
@@ -27,33 +27,49 @@ from app.observability import LOADER_BATCH
 Row = TypeVar("Row", Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
 
 
-class _ByIdLoader(DataLoader[str, Row | None], Generic[Row]):
+class _ModelLoader(DataLoader[str, Any]):
     model: ClassVar[type[Any]]
+    # Columns every row carries whatever is asked: the key and what rows are grouped by.
+    always: ClassVar[tuple[str, ...]] = ("id",)
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, attributes: frozenset[str] | None = None) -> None:
         super().__init__()
         self.session = session
+        self.attributes = attributes
 
+    def reading(self, attributes: frozenset[str]) -> Self:
+        """This loader over the same session, reading only these attributes (plus `always`)."""
+        return type(self)(self.session, attributes)
+
+    def selected(self) -> tuple[Any, ...]:
+        every = columns(self.model)
+        if self.attributes is None:
+            return every
+        wanted = self.attributes.union(self.always)
+        return tuple(column for column in every if column.key in wanted)
+
+
+class _ByIdLoader(_ModelLoader, Generic[Row]):
     async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
         LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
-        query = select(*columns(self.model)).where(self.model.id.in_(ids))
+        query = select(*self.selected()).where(self.model.id.in_(ids))
         rows = await self.session.execute(query)
         by_id = {row.id: row for row in rows}
         # Rows read like the model (the same attribute names); typed as the model.
         return cast(list[Row | None], [by_id.get(id_) for id_ in ids])
 
 
-class _ByParentLoader(DataLoader[str, list[Row]], Generic[Row]):
+class _ByParentLoader(_ModelLoader, Generic[Row]):
     """Children of many parents in one statement, grouped and ordered per parent."""
 
-    model: ClassVar[type[Any]]
     parent_key: ClassVar[str]
     order_by: ClassVar[tuple[str, ...]]
     descending: ClassVar[bool] = False
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__()
-        self.session = session
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "parent_key" in vars(cls):
+            cls.always = ("id", cls.parent_key)
 
     async def batch_load_fn(self, parent_ids: Sequence[str]) -> list[list[Row]]:
         LOADER_BATCH.labels(type(self).__name__).observe(len(parent_ids))
@@ -62,7 +78,7 @@ class _ByParentLoader(DataLoader[str, list[Row]], Generic[Row]):
         if self.descending:
             ordering = [c.desc() for c in ordering]
         rows = await self.session.execute(
-            select(*columns(self.model)).where(column.in_(parent_ids)).order_by(*ordering)
+            select(*self.selected()).where(column.in_(parent_ids)).order_by(*ordering)
         )
         groups: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
@@ -116,6 +132,18 @@ class Loaders:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._reading: dict[tuple[str, frozenset[str]], _ModelLoader] = {}
+
+    def reading(self, name: str, attributes: frozenset[str]) -> DataLoader[str, Any]:
+        """Loader `name` reading only these attributes, one per set for the request.
+
+        For a query that asks for a few fields of a thousand rows, the columns it
+        does not ask for (notes, lab panels as JSON) would be most of the work.
+        """
+        key = (name, attributes)
+        if key not in self._reading:
+            self._reading[key] = getattr(self, name).reading(attributes)
+        return self._reading[key]
 
     @cached_property
     def owner_by_id(self) -> OwnerByIdLoader:
@@ -159,6 +187,6 @@ class Loaders:
 
     def clear(self) -> None:
         """After a write: the next read must see it."""
-        for loader in vars(self).values():
+        for loader in [*vars(self).values(), *self._reading.values()]:
             if isinstance(loader, DataLoader):
                 loader.clear_all()

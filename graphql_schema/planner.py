@@ -28,6 +28,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     Undefined,
+    get_named_type,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 from graphql.execution.values import get_argument_values
@@ -163,7 +164,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if any(scope not in scopes for scope in plan.scopes):
             raise _Decline("missing scope")
         if plan.relation is not None:
-            return await plan.relation.load_level(self._request.loaders, objects)
+            related = get_named_type(field_def.type)
+            attributes = self._attributes(related, details)  # type: ignore[arg-type]
+            return await plan.relation.load_level(self._request.loaders, objects, attributes)
         field = plan.field
         if field.base_resolver is None:
             name = field.python_name
@@ -203,6 +206,21 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             )
             values.append(await value if field.is_async else value)
         return values
+
+    def _attributes(self, type_: GraphQLObjectType, details: FieldDetailsList) -> frozenset[str]:
+        """What rows of `type_` must carry for this selection: its fields and relation keys."""
+        grouped, _new_defer_usages, _forbidden = self.collect_subfields(type_, details)
+        attributes = set()
+        for sub_details in grouped.values():
+            name = sub_details[0].node.name.value
+            field_def = type_.fields.get(name)
+            if field_def is None:
+                continue  # __typename; other meta fields decline when completed
+            plan = _plan_field(type_, name, field_def)
+            if plan is None:
+                raise _Decline(name)
+            attributes.add(plan.relation.key if plan.relation else plan.field.python_name)
+        return frozenset(attributes)
 
     async def _complete(
         self, type_: GraphQLOutputType, details: FieldDetailsList, values: list[Any]

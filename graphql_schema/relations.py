@@ -27,11 +27,13 @@ class Relation:
         key = getattr(parent, self.key)
         return None if key is None else await getattr(loaders, self.loader).load(key)
 
-    async def load_level(self, loaders: Loaders, parents: list[Any]) -> list[Any]:
+    async def load_level(
+        self, loaders: Loaders, parents: list[Any], attributes: frozenset[str]
+    ) -> list[Any]:
+        """Related rows of every parent, reading only `attributes` of them."""
         keys = [getattr(parent, self.key) for parent in parents]
-        loaded = iter(
-            await getattr(loaders, self.loader).load_many([k for k in keys if k is not None])
-        )
+        present = [key for key in keys if key is not None]
+        loaded = iter(await loaders.reading(self.loader, attributes).load_many(present))
         return [None if key is None else next(loaded) for key in keys]
 
 

@@ -22,7 +22,8 @@ from app.demo_data import seed_demo_clinic
 from app.observability import GRAPHQL_EXECUTIONS
 from graphql_schema.schema import schema
 from tests.conftest import Backend, app_client
-from tests.factories import make_key
+from tests.factories import make_clinic, make_key, make_owner, make_pet
+from tests.graphql_client import count_statements, gql
 
 CORPUS_SIZE = 160
 SEED = 20261125
@@ -247,3 +248,18 @@ async def test_planned_answers_match_the_standard_executor(backend: Backend) -> 
     # standard executor on those that answer with errors.
     assert planned_count >= CORPUS_SIZE * 0.4, planned_count
     assert with_errors >= CORPUS_SIZE * 0.15, with_errors
+
+
+async def test_nested_levels_read_only_the_columns_asked_for(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    await make_pet(db, clinic.clinic_id, owner.id, breed="Collie")
+    with count_statements(db.engine) as counter:
+        body = await gql(client, clinic, "{ owners { nodes { pets { name } } } }")
+
+    assert body["data"]["owners"]["nodes"] == [{"pets": [{"name": "Max"}]}]
+    (pets,) = [s for s in counter.statements if "FROM pets" in s]
+    assert "pets.name" in pets
+    assert "pets.breed" not in pets
