@@ -8,6 +8,8 @@ def utc_now() -> datetime:
 
 
 def to_millis(value: datetime) -> datetime:
+    if value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # what the database hands back: nothing to do, and it is most calls
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
@@ -15,8 +17,8 @@ def to_millis(value: datetime) -> datetime:
 
 
 def format_timestamp(value: datetime) -> str:
-    value = to_millis(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat ends a UTC time with +00:00; the contract writes Z.
+    return to_millis(value).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def midnight_utc(value: date) -> datetime:
