@@ -33,7 +33,7 @@ class Relation:
         """Related rows of every parent, reading only `attributes` of them."""
         keys = [getattr(parent, self.key) for parent in parents]
         present = [key for key in keys if key is not None]
-        loaded = iter(await loaders.reading(self.loader, attributes).load_many(present))
+        loaded = iter(await loaders.reading(self.loader, attributes).load_level(present))
         return [None if key is None else next(loaded) for key in keys]
 
 
