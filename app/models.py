@@ -259,4 +259,9 @@ Index(None, InvoiceItem.invoice_id)
 
 def columns(model: type[Any]) -> tuple[Any, ...]:
     """The model's column attributes, to select rows instead of ORM objects."""
-    return tuple(getattr(model, attribute.key) for attribute in inspect(model).column_attrs)
+    if model not in _COLUMNS:
+        _COLUMNS[model] = tuple(getattr(model, a.key) for a in inspect(model).column_attrs)
+    return _COLUMNS[model]
+
+
+_COLUMNS: dict[type[Any], tuple[Any, ...]] = {}

@@ -9,6 +9,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -43,16 +44,24 @@ class SortKey:
 @dataclass
 class Page(Generic[Row]):
     items: list[Row]
-    cursors: list[str]
     has_next: bool
     has_previous: bool
+    _key: SortKey = field(repr=False)
     _session: AsyncSession = field(repr=False)
-    _count_query: Any = field(repr=False)
+    _where: Sequence[ColumnElement[bool]] = field(repr=False)
+    _model: Any = field(repr=False)
     _total: int | None = field(default=None, repr=False)
+
+    @cached_property
+    def cursors(self) -> list[str]:
+        # Made when asked for: offset pages (REST) and `nodes` never read them.
+        sort_name, id_name = self._key.column.key, self._key.id_column.key
+        return [encode_cursor(getattr(r, sort_name), getattr(r, id_name)) for r in self.items]
 
     async def total(self) -> int:
         if self._total is None:
-            self._total = int(await self._session.scalar(self._count_query) or 0)
+            count = select(func.count()).select_from(self._model).where(*self._where)
+            self._total = int(await self._session.scalar(count) or 0)
         return self._total
 
 
@@ -102,13 +111,12 @@ async def paginate(
     )
     # Plain rows, as the loaders answer (see app.loaders).
     rows: list[Any] = list((await session.execute(query)).all())
-    items = rows[:size]
-    sort_name, id_name = key.column.key, key.id_column.key
     return Page(
-        items=items,
-        cursors=[encode_cursor(getattr(r, sort_name), getattr(r, id_name)) for r in items],
+        items=rows[:size],
         has_next=len(rows) > size,
         has_previous=page.after is not None or page.offset > 0,
+        _key=key,
         _session=session,
-        _count_query=select(func.count()).select_from(model).where(*where),
+        _where=where,
+        _model=model,
     )
