@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from app.database import Database
+from tests.graphql_client import count_statements
 from tests.factories import (
     ClinicKey,
     make_clinic,
@@ -276,3 +277,18 @@ async def test_another_clinics_ids_are_404_everywhere(
         listed = (await client.get(path, headers=mine.headers)).json()
         assert listed["data"] == [] and listed["pagination"]["total"] == 0
     assert theirs.clinic_id != mine.clinic_id
+
+
+async def test_offset_pages_skip_through_the_sort_index(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    ids = [(await make_owner(db, clinic.clinic_id, last_name=f"O{n}")).id for n in range(5)]
+    with count_statements(db.engine) as counter:
+        response = await client.get("/api/v1/owners?limit=2&offset=2", headers=clinic.headers)
+
+    assert [owner["id"] for owner in response.json()["data"]] == ids[2:4]
+    # The skipped rows are counted off in a subquery of ids alone (an index-only
+    # scan on PostgreSQL), and only the page's rows are read whole.
+    (page,) = [s for s in counter.statements if "OFFSET" in s]
+    assert "JOIN (SELECT owners.id AS id \nFROM owners" in page
