@@ -95,8 +95,10 @@ def clinova(owner_id: str, owner_count: int) -> list[Scenario]:
 # The scale curve: the same three requests on every dataset size, each at the same
 # relative place (the last full page of the clinic's list), so that only the size varies.
 SCALE_SEARCH = "REST search 'smi'"
+SCALE_GRAPHQL_SEARCH = "GraphQL search 'smi', first 50"
 SCALE_KEYSET = "GraphQL keyset page at n-60"
 SCALE_OFFSET = "REST deep offset n-60"
+SEARCH_PAGE = '{ owners(search: "smi", first: 50) { nodes { id firstName lastName email } } }'
 KEYSET_PAGE = (
     "query($after: String) { owners(first: 50, after: $after) "
     "{ nodes { id firstName lastName email phone } pageInfo { hasNextPage endCursor } } }"
@@ -107,6 +109,8 @@ def scale(deep: int, cursor: str | None) -> list[Scenario]:
     """`cursor` is the endCursor of the owner just before position `deep`."""
     return [
         Scenario(SCALE_SEARCH, "/api/v1/owners?search=smi"),
+        # The same search without REST's total: the page alone, as GraphQL serves it.
+        graphql(SCALE_GRAPHQL_SEARCH, SEARCH_PAGE),
         graphql(SCALE_KEYSET, KEYSET_PAGE, {"after": cursor} if cursor else None),
         Scenario(SCALE_OFFSET, f"/api/v1/owners?limit=50&offset={deep}"),
     ]
