@@ -7,7 +7,6 @@ from typing import Any
 import httpx
 
 from app.database import Database
-from tests.graphql_client import count_statements
 from tests.factories import (
     ClinicKey,
     make_clinic,
@@ -16,6 +15,7 @@ from tests.factories import (
     make_pet,
     make_record,
 )
+from tests.graphql_client import count_statements
 
 # The v1 document's examples: key order and JSON types are the contract.
 OWNER_EXAMPLE = {
