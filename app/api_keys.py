@@ -8,11 +8,11 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound, Unauthorized
-from app.models import ApiKey
+from app.models import ApiKey, stored_scopes
 from app.scopes import ALL_SCOPES, Principal
 from app.timestamps import utc_now
 
@@ -91,11 +91,26 @@ def secret_from_header(authorization: str | None) -> str:
 async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
     secret = secret_from_header(authorization)
     presented = hash_secret(secret)
-    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == presented))
+    key = (await session.execute(_BY_HASH, {"key_hash": presented})).one_or_none()
     if key is None or not hmac.compare_digest(key.key_hash, presented):
         raise Unauthorized("Invalid API key")
     if key.revoked_at is not None:
         raise Unauthorized("This API key has been revoked")
     return Principal(
-        clinic_id=key.clinic_id, key_id=key.id, scopes=key.scope_set, rate_limit=key.rate_limit
+        clinic_id=key.clinic_id,
+        key_id=key.id,
+        scopes=stored_scopes(key.scopes),
+        rate_limit=key.rate_limit,
     )
+
+
+# Every request runs this lookup: the statement is built once, and answers a
+# row of the columns the principal needs rather than an ORM object.
+_BY_HASH = select(
+    ApiKey.id,
+    ApiKey.clinic_id,
+    ApiKey.key_hash,
+    ApiKey.scopes,
+    ApiKey.rate_limit,
+    ApiKey.revoked_at,
+).where(ApiKey.key_hash == bindparam("key_hash"))

@@ -86,7 +86,12 @@ class ApiKey(Timestamped, Base):
 
     @property
     def scope_set(self) -> frozenset[str]:
-        return frozenset(s for s in self.scopes.split(",") if s)
+        return stored_scopes(self.scopes)
+
+
+def stored_scopes(text: str) -> frozenset[str]:
+    """ApiKey.scopes as stored: comma-separated."""
+    return frozenset(s for s in text.split(",") if s)
 
 
 class Owner(ClinicOwned, Base):
