@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join([".venv/bin/python", "-m", "bench.run", *(argv or sys.argv[1:])])
     if args.key:
         command = command.replace(args.key, "<apikey>")
+    kept = _analysis(args.out)
     args.out.write_text(
         markdown(
             machine=machine(),
@@ -226,8 +227,20 @@ def main(argv: list[str] | None = None) -> None:
             scale_settings=scale_load.describe() if curve else None,
             notes=NOTES,
         )
+        + kept
     )
     print(f"wrote {args.out}")
+
+
+# What follows this line in RESULTS.md is written by hand (reading the numbers,
+# the profile, the commit ladder) and survives a new run.
+ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by bench.run -->"
+
+
+def _analysis(out: Path) -> str:
+    text = out.read_text() if out.exists() else ""
+    at = text.find(ANALYSIS_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
 
 
 def describe(target: Dataset) -> str:
