@@ -40,6 +40,7 @@ from strawberry.types.field import StrawberryField
 
 from app.context import RequestContext
 from app.observability import GRAPHQL_EXECUTIONS
+from app.scopes import require_scope
 from graphql_schema.relations import RELATION, Relation
 
 FieldDetailsList = list[FieldDetails]
@@ -160,9 +161,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         plan = _plan_field(type_, details[0].node.name.value, field_def)
         if plan is None:
             raise _Decline(details[0].node.name.value)
-        scopes = self._request.principal.scopes
-        if any(scope not in scopes for scope in plan.scopes):
-            raise _Decline("missing scope")
+        for scope in plan.scopes:
+            # Forbidden declines like any error: the standard executor nulls the field.
+            require_scope(self._request.principal, scope)
         if plan.relation is not None:
             related = get_named_type(field_def.type)
             attributes = self._attributes(related, details)  # type: ignore[arg-type]
