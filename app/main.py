@@ -17,6 +17,7 @@ from app.body_limit import BodyLimitMiddleware
 from app.database import Database, database_error
 from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
+from app.garbage_collection import settle_for_serving
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware
 from app.observability import ObservabilityMiddleware, count_statements, note_error
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
+        settle_for_serving()
         yield
         await db.dispose()
 
