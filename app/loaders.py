@@ -5,10 +5,10 @@ live on the request context, so their cache lasts one request, and they run
 on the request's session, which tenancy binds to one clinic: a cached row of
 another clinic cannot exist in them.
 
-They answer plain rows of the model's columns (attribute access by column
-name), not ORM objects: reads never change what they load, and building an
-ORM object with its identity-map bookkeeping costs several times more than the
-row itself, which a dashboard of a thousand rows pays a thousand times.
+They answer plain rows of the model's columns (`app.rows`), not ORM objects:
+reads never change what they load, and building an ORM object with its
+identity-map bookkeeping costs several times more than the row itself, which a
+dashboard of a thousand rows pays a thousand times.
 """
 
 from collections import defaultdict
@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet, columns
 from app.observability import LOADER_BATCH
+from app.rows import read_rows
 
 Row = TypeVar("Row", Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
 
@@ -37,24 +38,29 @@ class _ModelLoader(DataLoader[str, Any]):
         super().__init__()
         self.session = session
         self.attributes = attributes
+        self._level_rows: dict[str, Any] = {}
 
     def reading(self, attributes: frozenset[str]) -> Self:
         """This loader over the same session, reading only these attributes (plus `always`)."""
         return type(self)(self.session, attributes)
 
     async def load_level(self, keys: Sequence[str]) -> list[Any]:
-        """`load_many` for a whole level at once: one batch, the same cache.
+        """`load_many` for a whole level at once: one batch, no future per key.
 
-        aiodataloader's load_many gathers a future per key, and for a level of
-        500 keys the event loop's callbacks cost more than reading the rows.
+        aiodataloader's load_many gathers a future per key, and even a cache of
+        done futures costs one per row: for a level of 500 keys the event loop's
+        bookkeeping cost more than reading the rows. Levels keep rows in a dict
+        of their own; a loader serving levels (`Loaders.reading`) serves only them.
         """
-        cache = self._cache
-        unseen = [key for key in dict.fromkeys(keys) if key not in cache]
+        rows = self._level_rows
+        unseen = [key for key in dict.fromkeys(keys) if key not in rows]
         if unseen:
-            for key, value in zip(unseen, await self.batch_load_fn(unseen), strict=True):
-                self.prime(key, value)
-        futures = [cache[key] for key in keys]
-        return [future.result() if future.done() else await future for future in futures]
+            rows.update(zip(unseen, await self.batch_load_fn(unseen), strict=True))
+        return list(map(rows.__getitem__, keys))
+
+    def clear_all(self) -> Self:
+        self._level_rows.clear()
+        return super().clear_all()
 
     def among(self, column: Any, keys: Sequence[str]) -> ColumnElement[bool]:
         """`column IN keys`; on PostgreSQL one array parameter, not one per key.
@@ -81,8 +87,7 @@ class _ByIdLoader(_ModelLoader, Generic[Row]):
     async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
         LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
         query = select(*self.selected()).where(self.among(self.model.id, ids))
-        rows = await self.session.execute(query)
-        by_id = {row.id: row for row in rows}
+        by_id = {row.id: row for row in await read_rows(self.session, query)}
         # Rows read like the model (the same attribute names); typed as the model.
         return cast(list[Row | None], [by_id.get(id_) for id_ in ids])
 
@@ -105,11 +110,9 @@ class _ByParentLoader(_ModelLoader, Generic[Row]):
         ordering = [getattr(self.model, name) for name in self.order_by]
         if self.descending:
             ordering = [c.desc() for c in ordering]
-        rows = await self.session.execute(
-            select(*self.selected()).where(self.among(column, parent_ids)).order_by(*ordering)
-        )
+        query = select(*self.selected()).where(self.among(column, parent_ids)).order_by(*ordering)
         groups: dict[str, list[Row]] = defaultdict(list)
-        for row in rows:
+        for row in await read_rows(self.session, query):
             groups[getattr(row, self.parent_key)].append(cast(Row, row))
         return [groups.get(parent_id, []) for parent_id in parent_ids]
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid
 from app.models import columns
+from app.rows import read_rows
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -122,7 +123,7 @@ async def paginate(
     else:
         query = select(*columns(model)).where(*conditions).order_by(*order).limit(size + 1)
     # Plain rows, as the loaders answer (see app.loaders).
-    rows: list[Any] = list((await session.execute(query)).all())
+    rows = await read_rows(session, query)
     return Page(
         items=rows[:size],
         has_next=len(rows) > size,

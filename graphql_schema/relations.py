@@ -6,6 +6,7 @@ go through the same loader, so the SQL and its batching are the same.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -31,7 +32,7 @@ class Relation:
         self, loaders: Loaders, parents: list[Any], attributes: frozenset[str]
     ) -> list[Any]:
         """Related rows of every parent, reading only `attributes` of them."""
-        keys = [getattr(parent, self.key) for parent in parents]
+        keys = list(map(attrgetter(self.key), parents))
         present = [key for key in keys if key is not None]
         loaded = iter(await loaders.reading(self.loader, attributes).load_level(present))
         return [None if key is None else next(loaded) for key in keys]
