@@ -14,6 +14,8 @@ class GraphQLContext(BaseContext):
         self.clinova = clinova
         # Whether graphql_schema.planner may run this request's query.
         self.planned = planned
+        # Objects in the result, when the planner counted them while building it.
+        self.result_nodes: int | None = None
 
 
 def is_ide_request(request: Request) -> bool:

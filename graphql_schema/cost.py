@@ -162,7 +162,10 @@ class QueryCost(SchemaExtension):
         if clinova is None:
             return {}
         result = context.result
-        actual = count_nodes(result.data) - 1 if result and result.data else 0
+        actual = 0
+        if result and result.data:
+            counted = context.context.result_nodes
+            actual = (count_nodes(result.data) if counted is None else counted) - 1
         units = max(1, math.ceil(actual / NODES_PER_UNIT))
         request = context.context.request
         request.state.graphql_operation = context.operation_name or "anonymous"

@@ -18,15 +18,20 @@ byte on a generated corpus of documents.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from types import NoneType
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     get_named_type,
 )
@@ -41,9 +46,18 @@ from strawberry.types.field import StrawberryField
 from app.context import RequestContext
 from app.observability import GRAPHQL_EXECUTIONS
 from app.scopes import require_scope
+from graphql_schema.cost import count_nodes
 from graphql_schema.relations import RELATION, Relation
 
 FieldDetailsList = list[FieldDetails]
+
+# Scalars whose output coercion returns a value of this Python type unchanged
+# (graphql-core's serialize_string, serialize_id, serialize_boolean).
+_VERBATIM: dict[GraphQLOutputType, frozenset[type]] = {
+    GraphQLString: frozenset((str, NoneType)),
+    GraphQLID: frozenset((str, NoneType)),
+    GraphQLBoolean: frozenset((bool, NoneType)),
+}
 
 
 class _Decline(Exception):
@@ -109,6 +123,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         new_defer_usages: Sequence[Any],
     ) -> Any:
+        # Objects (result dicts) built, counted as graphql_schema.cost counts them.
+        self._nodes = 0
         try:
             (data,) = await self._objects(root_type, [root_value], grouped_field_set)
         except Exception:  # any failure is the standard executor's to answer
@@ -120,6 +136,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             self._request.loaders.clear()
         else:
             GRAPHQL_EXECUTIONS.labels("planned").inc()
+            self.context_value.result_nodes = self._nodes
             return data
         result = super().execute_collected_root_fields(
             root_type, root_value, grouped_field_set, False, new_defer_usages
@@ -136,8 +153,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> list[dict[str, Any]]:
         """Complete one level: every object of `type_` with the same selection."""
         results: list[dict[str, Any]] = [{} for _ in objects]
+        self._nodes += len(results)
         for response_key, details in fields.items():
             name = details[0].node.name.value
+            if response_key.startswith("__") and name != "__typename":
+                # Cost accounting skips what such a key holds; counting it here would not.
+                raise _Decline(response_key)
             if name == "__typename":
                 for result in results:
                     result[response_key] = type_.name
@@ -170,8 +191,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return await plan.relation.load_level(self._request.loaders, objects, attributes)
         field = plan.field
         if field.base_resolver is None:
-            name = field.python_name
-            return [getattr(source, name) for source in objects]
+            return list(map(attrgetter(field.python_name), objects))
         resolver = field.base_resolver
         first = details[0]
         raw = (
@@ -244,10 +264,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             position = iter(await self._objects(type_, present, grouped))
             return [None if value is None else next(position) for value in values]
         if isinstance(type_, GraphQLLeafType):
+            verbatim = _VERBATIM.get(type_)
+            if verbatim is not None and verbatim.issuperset(map(type, values)):
+                return values
             coerce: Callable[[Any], Any] = type_.coerce_output_value
             coerced = [None if value is None else coerce(value) for value in values]
             missing = (None, Undefined)
             if any(c in missing for c, v in zip(coerced, values, strict=True) if v is not None):
                 raise _Decline("a value the scalar cannot represent")
+            # A JSON value's objects count as nodes too (count_nodes walks every dict).
+            self._nodes += sum(count_nodes(c) for c in coerced if isinstance(c, dict | list))
             return coerced
         raise _Decline(f"abstract type {type_}")

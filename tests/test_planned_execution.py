@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 from graphql import GraphQLObjectType, get_named_type
 
 from app.database import Database
 from app.demo_data import seed_demo_clinic
 from app.observability import GRAPHQL_EXECUTIONS
+from graphql_schema import cost
 from graphql_schema.schema import schema
 from tests.conftest import Backend, app_client
-from tests.factories import make_clinic, make_key, make_owner, make_pet
+from tests.factories import make_clinic, make_key, make_owner, make_pet, make_record
 from tests.graphql_client import count_statements, gql
 
 CORPUS_SIZE = 160
@@ -260,3 +262,23 @@ async def test_nested_levels_read_only_the_columns_asked_for(
     assert "pets.breed" not in pets
     # PostgreSQL gets the level's keys as one array parameter, SQLite as a list.
     assert ("IN (" if db.settings.is_sqlite else "= ANY (") in pets
+
+
+async def test_a_planned_answer_is_costed_without_walking_it_again(
+    db: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an owner with a pet whose record carries a lab panel (JSON objects count too)
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    pet = await make_pet(db, clinic.clinic_id, owner.id)
+    await make_record(db, clinic.clinic_id, pet.id, blood_test={"wbc": {"value": 7.1}})
+    walked: list[object] = []
+    monkeypatch.setattr(cost, "count_nodes", lambda data: walked.append(data) or 0)
+    # when a query the planner runs asks for all of it
+    body = await gql(
+        client, clinic, "{ owners { nodes { pets { medicalRecords { bloodTest } } } } }"
+    )
+    # then its cost counts connection, owner, pet, record and the panel's two objects,
+    # from what the planner counted while building the answer
+    assert body["extensions"]["cost"]["actualNodes"] == 6
+    assert walked == []
