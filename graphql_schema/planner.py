@@ -18,6 +18,7 @@ byte on a generated corpus of documents.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from types import NoneType
 from typing import Any
@@ -79,6 +80,11 @@ class _FieldPlan:
 
 
 _PLANS: dict[tuple[str, str], _FieldPlan | None] = {}
+
+
+def _present(values: list[Any]) -> list[Any]:
+    """`values` without its nulls (the same list when it has none)."""
+    return [value for value in values if value is not None] if None in values else values
 
 
 def _plan_field(type_: GraphQLObjectType, name: str, field_def: GraphQLField) -> _FieldPlan | None:
@@ -248,20 +254,31 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> list[Any]:
         if isinstance(type_, GraphQLNonNull):
             completed = await self._complete(type_.of_type, details, values)
-            if any(value is None for value in completed):
+            if None in completed:
                 raise _Decline("null in a non-null position")
             return completed
         if isinstance(type_, GraphQLList):
-            present = [value for value in values if value is not None]
-            items = await self._complete(type_.of_type, details, [i for v in present for i in v])
-            position = iter(items)
-            return [None if value is None else [next(position) for _ in value] for value in values]
+            present = _present(values)
+            items = await self._complete(type_.of_type, details, list(chain.from_iterable(present)))
+            lists: list[Any] = []
+            start = 0
+            for value in values:
+                if value is None:
+                    lists.append(None)
+                else:
+                    end = start + len(value)
+                    lists.append(items[start:end])
+                    start = end
+            return lists
         if isinstance(type_, GraphQLObjectType):
             grouped, new_defer_usages, _forbidden = self.collect_subfields(type_, details)
             if new_defer_usages:
                 raise _Decline("@defer")
-            present = [value for value in values if value is not None]
-            position = iter(await self._objects(type_, present, grouped))
+            present = _present(values)
+            completed = await self._objects(type_, present, grouped)
+            if present is values:
+                return completed
+            position = iter(completed)
             return [None if value is None else next(position) for value in values]
         if isinstance(type_, GraphQLLeafType):
             verbatim = _VERBATIM.get(type_)
@@ -269,8 +286,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 return values
             coerce: Callable[[Any], Any] = type_.coerce_output_value
             coerced = [None if value is None else coerce(value) for value in values]
-            missing = (None, Undefined)
-            if any(c in missing for c, v in zip(coerced, values, strict=True) if v is not None):
+            if coerced.count(None) != values.count(None) or any(c is Undefined for c in coerced):
                 raise _Decline("a value the scalar cannot represent")
             # A JSON value's objects count as nodes too (count_nodes walks every dict).
             self._nodes += sum(count_nodes(c) for c in coerced if isinstance(c, dict | list))
