@@ -113,19 +113,32 @@ class SerializedSession(AsyncSession):
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    if engine.dialect.name == "postgresql":
+        # Reads need no transaction of their own: under READ COMMITTED each
+        # statement takes its own snapshot inside one too, and BEGIN and ROLLBACK
+        # were two of a read request's four round trips. Writes open theirs.
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     # Objects stay readable after commit: resolvers keep using what a mutation returned.
     return async_sessionmaker(
         engine, class_=SerializedSession, expire_on_commit=False, autoflush=False
     )
 
 
+def _write_options(session: AsyncSession) -> dict[str, Any]:
+    options: dict[str, Any] = {WRITE_OPTION: True}
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # PostgreSQL's default, which the sessions' reads leave (create_sessionmaker).
+        options["isolation_level"] = "READ COMMITTED"
+    return options
+
+
 @asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """One transaction for one write: committed on success, rolled back on any error."""
     if session.in_transaction():
-        # End the read snapshot a request may hold, so the write starts fresh.
+        # End the reads a request has made, so the write starts fresh.
         await session.commit()
-    await session.connection(execution_options={WRITE_OPTION: True})
+    await session.connection(execution_options=_write_options(session))
     try:
         yield session
         await session.commit()
