@@ -61,6 +61,19 @@ async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
     assert answer.status_code == 200 and recovered < 10
 
 
+async def test_a_connection_the_server_closed_in_the_pool_is_replaced(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    async with _behind_proxy(backend) as (proxy, http):
+        # Given pooled connections, which the server then closes (a restart between requests)
+        assert (await http.get("/api/v1/owners", headers=clinic.headers)).status_code == 200
+        await proxy.cut()
+        await proxy.start()
+        # when the next request comes, then it is answered on a fresh connection
+        response = await http.get("/api/v1/owners", headers=clinic.headers)
+
+    assert response.status_code == 200
+
+
 async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
     if backend.name != "sqlite":
         pytest.skip("SQLite's file lock")
