@@ -17,8 +17,13 @@ def to_millis(value: datetime) -> datetime:
 
 
 def format_timestamp(value: datetime) -> str:
-    # isoformat ends a UTC time with +00:00; the contract writes Z.
-    return to_millis(value).isoformat(timespec="milliseconds")[:-6] + "Z"
+    value = to_millis(value)
+    # The contract's Z, not isoformat's +00:00; and %-formatting the fields is half
+    # the cost of isoformat(timespec=...), which a dashboard pays for every date.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+        value.microsecond // 1000,
+    )  # fmt: skip
 
 
 def midnight_utc(value: date) -> datetime:
