@@ -75,6 +75,46 @@ def run_plan(server: Server, plan: list[Scenario], key: str | None, load: Load) 
     return [measure(server, scenario, key, load) for scenario in ordered]
 
 
+def run_interleaved(
+    entries: list[tuple[Server, list[Scenario], str | None]], load: Load, rounds: int
+) -> list[Row]:
+    """Read scenarios on several servers, taking turns scenario by scenario, `rounds` times.
+
+    The machine's speed drifts by a third over minutes: servers measured one after
+    another would each get a different machine, and their ratios would measure the
+    drift. All servers run (idle but for the one under load) and each (server,
+    scenario) keeps its round with the least server CPU per request, as bench.ladder
+    keeps each commit's best.
+    """
+    started: list[Server] = []
+    best: dict[tuple[str, str], Row] = {}
+    try:
+        for server, plan, key in entries:
+            print(f"== {server.name} on {server.base_url}", flush=True)
+            server.start(LOGS / f"{server.name}.log")
+            started.append(server)
+            for scenario in plan:
+                warm_up(server, scenario, key)
+        for round_ in range(rounds):
+            print(f"-- round {round_ + 1} of {rounds}", flush=True)
+            for position in range(max(len(plan) for _, plan, _ in entries)):
+                for server, plan, key in entries:
+                    if position < len(plan):
+                        row = measure(server, plan[position], key, load)
+                        kept = best.get((server.name, row.scenario))
+                        if kept is None or _less_cpu(row, kept):
+                            best[(server.name, row.scenario)] = row
+    finally:
+        for server in started:
+            server.stop()
+    return [best[(server.name, s.name)] for server, plan, _ in entries for s in plan]
+
+
+def _less_cpu(row: Row, than: Row) -> bool:
+    mine, theirs = row.cpu_ms(), than.cpu_ms()
+    return theirs is None or (mine is not None and mine < theirs)
+
+
 def run_server(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
     print(f"== {server.name} on {server.base_url}", flush=True)
     server.start(LOGS / f"{server.name}.log")
