@@ -40,8 +40,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # A server that goes away (a restart, a terminated backend, a cut network)
         # closes its sockets, and asyncpg hears it while the connection sits in the
         # pool. Such a connection is replaced here (SQLAlchemy's recipe: raise
-        # DisconnectionError), without the round trip pool_pre_ping spends on every
-        # checkout, which was a fifth of a small request's database work.
+        # DisconnectionError), without the round trip pool_pre_ping spent on every
+        # checkout, so on every request.
         if dbapi_connection.driver_connection.is_closed():
             raise exc.DisconnectionError("the server closed this pooled connection")
 
@@ -126,8 +126,8 @@ class SerializedSession(AsyncSession):
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     if engine.dialect.name == "postgresql":
         # Reads need no transaction of their own: under READ COMMITTED each
-        # statement takes its own snapshot inside one too, and BEGIN and ROLLBACK
-        # were two of a read request's four round trips. Writes open theirs.
+        # statement takes its own snapshot inside one too, and its BEGIN and
+        # ROLLBACK were two round trips of every request. Writes open theirs.
         engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     # Objects stay readable after commit: resolvers keep using what a mutation returned.
     return async_sessionmaker(
