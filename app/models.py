@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     Enum,
     Float,
@@ -19,13 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     inspect,
-    literal_column,
 )
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
-from sqlalchemy.sql import ColumnElement
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
@@ -94,6 +91,11 @@ def stored_scopes(text: str) -> frozenset[str]:
     return frozenset(s for s in text.split(",") if s)
 
 
+# What owner search matches: first and last name and email, lowercased. The same
+# text in SQLite and PostgreSQL, which index it with trigrams (migration 0007).
+SEARCH_TEXT = "lower(first_name || ' ' || last_name || ' ' || coalesce(email, ''))"
+
+
 class Owner(ClinicOwned, Base):
     __tablename__ = "owners"
     __table_args__ = (
@@ -115,23 +117,13 @@ class Owner(ClinicOwned, Base):
     # `app.last_visit` in the same transaction as every write that can move it.
     last_visit: Mapped[datetime | None]
 
-    @hybrid_property
-    def search_text(self) -> str:
-        return f"{self.first_name} {self.last_name} {self.email or ''}".lower()
-
-    @search_text.inplace.expression
-    @classmethod
-    def _search_text(cls) -> ColumnElement[str]:
-        # The text owner search matches; PostgreSQL indexes exactly this expression
-        # with trigrams (migration 0002), so its constants are SQL literals, not binds.
-        space = literal_column("' '", String)
-        return func.lower(
-            cls.first_name
-            + space
-            + cls.last_name
-            + space
-            + func.coalesce(cls.email, literal_column("''", String))
-        )
+    # The text owner search matches, kept by the database (migration 0007): a
+    # search page filters thousands of rows walking the clinic's list, and
+    # computing the expression for each was most of its time at 1M owners.
+    # Not read with the rows (deferred, and left out of `columns`).
+    search_text: Mapped[str] = mapped_column(
+        Text, Computed(SEARCH_TEXT, persisted=True), deferred=True
+    )
 
     @validates("phone")
     def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
@@ -263,9 +255,13 @@ Index(None, InvoiceItem.invoice_id)
 
 
 def columns(model: type[Any]) -> tuple[Any, ...]:
-    """The model's column attributes, to select rows instead of ORM objects."""
+    """The model's column attributes, to select rows instead of ORM objects.
+
+    Deferred columns (what only queries filter on) are not among them.
+    """
     if model not in _COLUMNS:
-        _COLUMNS[model] = tuple(getattr(model, a.key) for a in inspect(model).column_attrs)
+        attributes = [a for a in inspect(model).column_attrs if not a.deferred]
+        _COLUMNS[model] = tuple(getattr(model, a.key) for a in attributes)
     return _COLUMNS[model]
 
 

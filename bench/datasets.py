@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from alembic.script import ScriptDirectory
 
 from app.database import Database
+from app.migrate import alembic_config
 from app.settings import Settings
 from bench import dataset
 
@@ -67,14 +69,17 @@ async def read_marker(name: str) -> dict[str, Any] | None:
 
 
 async def untouched(name: str, marker: dict[str, Any]) -> bool:
-    """Rows still as generated: the counts the marker recorded (writes only ever add)."""
+    """Rows still as generated (the counts the marker recorded: writes only ever add),
+    on the schema this checkout migrates to (a dataset of an older one lacks columns)."""
     conn = await asyncpg.connect(libpq(name))
     try:
         owners = await conn.fetchval("SELECT count(*) FROM owners")
         invoices = await conn.fetchval("SELECT count(*) FROM invoices")
+        revision = await conn.fetchval("SELECT version_num FROM alembic_version")
     finally:
         await conn.close()
-    return {"owners": owners, "invoices": invoices} == marker.get("counts")
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return {"owners": owners, "invoices": invoices} == marker.get("counts") and revision == head
 
 
 async def fresh_key(name: str, clinic_id: str) -> str:

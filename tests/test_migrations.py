@@ -31,7 +31,7 @@ async def test_migrate_is_idempotent_and_reaches_head(db: Database) -> None:
         result = await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
         version = result.scalar_one()
     assert {"owners", "pets", "medical_records", "invoices", "invoice_items", "api_keys"} <= tables
-    assert version == "0006"
+    assert version == "0007"
 
 
 async def test_upgrades_keep_existing_rows(tmp_path: Path, scratch_postgres_url: str) -> None:
@@ -50,6 +50,10 @@ async def test_upgrades_keep_existing_rows(tmp_path: Path, scratch_postgres_url:
                     "SELECT species, species_key FROM pets WHERE id = 'cpet00000000000000000001'"
                 )
                 assert result.one() == ("Cat", "cat")
+                result = await connection.exec_driver_sql(
+                    "SELECT search_text FROM owners WHERE id = 'cowner000000000000000001'"
+                )
+                assert result.scalar_one() == "a b "
         finally:
             await db.dispose()
 
