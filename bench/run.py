@@ -26,7 +26,7 @@ from bench import client, datasets, scale, scenarios, servers
 from bench.datasets import Dataset
 from bench.load import LOGS, Load, run_interleaved, run_server
 from bench.metrics import machine
-from bench.report import COMPARED, Row, SizeRun, markdown, ratios, scale_curve, table
+from bench.report import VERSUS, Row, SizeRun, markdown, ratios, scale_curve, table
 from bench.scenarios import Scenario
 from bench.servers import Server
 
@@ -137,7 +137,7 @@ def side_by_side(
     rows: list[Row] = []
     if "clinova" in wanted:
         plan = scenarios.clinova(found.owner_id, found.owner_count)
-        ours_compared = [s for s in plan if s.name in COMPARED]
+        ours_compared = [s for s in plan if s.name in VERSUS]
         compared.append((servers.clinova(target.database_url), ours_compared, target.key))
     if "floor" in wanted:
         compared.append((servers.floor(target.database_url, clinic_id), scenarios.floor(), None))
@@ -155,7 +155,7 @@ def side_by_side(
             Row(srv.name, s.name, skipped=str(error)) for srv, plan_, _ in compared for s in plan_
         ]
     if "clinova" in wanted:
-        rest = [s for s in plan if s.name not in COMPARED]
+        rest = [s for s in plan if s.name not in VERSUS]
         rows += run_server(servers.clinova(target.database_url), rest, target.key, load)
     servers_in_order = ("clinova", "floor", "postgraphile")
     names = [s.name for s in scenarios.clinova(found.owner_id, found.owner_count)]
@@ -170,8 +170,8 @@ def side_by_side(
 
 NOTES = [
     "One run, 2 shared cores: numbers are noisy; compare ratios, not absolutes.",
-    "The compared scenarios (flat list, nested dashboard) take turns on the three "
-    "servers, scenario by scenario, for several rounds, each keeping its round with the "
+    "The compared scenarios (REST list, flat list, nested dashboard) take turns on "
+    "the three servers, scenario by scenario, for several rounds, each keeping its round with the "
     "least server CPU per request: the machine's speed drifts by a third over minutes, "
     "and servers measured one after another would each get a different machine. The "
     "servers all run then, idle but for the one under load. ClinovaVet's other "
