@@ -20,8 +20,9 @@ def alembic_config() -> Config:
 def include_in_autogenerate(obj: Any, _name: Any, type_: str, *_: Any) -> bool:
     """Leave PostgreSQL's trigram GIN indexes out of model comparison.
 
-    They index an expression alembic cannot compare, exist only on PostgreSQL,
-    and live in migrations 0002 and 0006 alone; tests/test_owner_search.py checks them.
+    Alembic cannot compare their operator classes, they exist only on PostgreSQL,
+    and live in migrations 0002, 0006 and 0007 alone; tests/test_owner_search.py
+    checks them.
     """
     return not (type_ == "index" and obj.dialect_kwargs.get("postgresql_using") == "gin")
 

@@ -91,8 +91,9 @@ def stored_scopes(text: str) -> frozenset[str]:
     return frozenset(s for s in text.split(",") if s)
 
 
-# What owner search matches: first and last name and email, lowercased. The same
-# text in SQLite and PostgreSQL, which index it with trigrams (migration 0007).
+# What owner search matches: first and last name and email, lowercased. One
+# expression on both backends; PostgreSQL stores it and indexes it with trigrams
+# (migration 0007), SQLite computes it on read.
 SEARCH_TEXT = "lower(first_name || ' ' || last_name || ' ' || coalesce(email, ''))"
 
 
