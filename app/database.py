@@ -37,11 +37,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        # A server that goes away (a restart, a terminated backend, a cut network)
-        # closes its sockets, and asyncpg hears it while the connection sits in the
-        # pool. Such a connection is replaced here (SQLAlchemy's recipe: raise
-        # DisconnectionError), without the round trip pool_pre_ping spent on every
-        # checkout, so on every request.
+        # A server that goes away (a restart, a terminated backend, a proxy that
+        # drops its connections) closes the sockets, and asyncpg hears it while
+        # the connection sits in the pool. Such a connection is replaced here
+        # (SQLAlchemy's recipe: raise DisconnectionError), without the round trip
+        # pool_pre_ping spent on every checkout, so on every request. A silent
+        # drop (no FIN, no RST) shows on the first statement instead: a 503
+        # after the command timeout, where the ping would have waited as long.
         if dbapi_connection.driver_connection.is_closed():
             raise exc.DisconnectionError("the server closed this pooled connection")
 
@@ -137,7 +139,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def _write_options(session: AsyncSession) -> dict[str, Any]:
     options: dict[str, Any] = {WRITE_OPTION: True}
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # PostgreSQL's default, which the sessions' reads leave (create_sessionmaker).
         options["isolation_level"] = "READ COMMITTED"
     return options

@@ -8,14 +8,16 @@ reads several thousand of them.
 """
 
 from collections import namedtuple
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-@cache
+# A query chooses its columns (the planner reads only those asked for), so the
+# column sets are many in principle and few in practice: keep the recent ones.
+@lru_cache(maxsize=1024)
 def _row_type(names: tuple[str, ...]) -> Any:
     # The fields are the statement's columns, known only at run time.
     return namedtuple("Row", names)

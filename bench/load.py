@@ -86,33 +86,46 @@ def run_interleaved(
     scenario) keeps its round with the least server CPU per request, as bench.ladder
     keeps each commit's best.
     """
-    started: list[Server] = []
+    started: list[tuple[Server, list[Scenario], str | None]] = []
+    refused: list[Row] = []
     best: dict[tuple[str, str], Row] = {}
     try:
         for server, plan, key in entries:
             print(f"== {server.name} on {server.base_url}", flush=True)
-            server.start(LOGS / f"{server.name}.log")
-            started.append(server)
+            try:
+                server.start(LOGS / f"{server.name}.log")
+            except RuntimeError as error:  # the others are still measured
+                refused += [Row(server.name, s.name, skipped=str(error)) for s in plan]
+                continue
+            started.append((server, plan, key))
             for scenario in plan:
                 warm_up(server, scenario, key)
+        longest = max((len(plan) for _, plan, _ in started), default=0)
         for round_ in range(rounds):
             print(f"-- round {round_ + 1} of {rounds}", flush=True)
-            for position in range(max(len(plan) for _, plan, _ in entries)):
-                for server, plan, key in entries:
+            for position in range(longest):
+                for server, plan, key in started:
                     if position < len(plan):
                         row = measure(server, plan[position], key, load)
                         kept = best.get((server.name, row.scenario))
-                        if kept is None or _less_cpu(row, kept):
+                        if kept is None or _better(row, kept):
                             best[(server.name, row.scenario)] = row
     finally:
-        for server in started:
+        for server, _plan, _key in started:
             server.stop()
-    return [best[(server.name, s.name)] for server, plan, _ in entries for s in plan]
+    measured = [best[(server.name, s.name)] for server, plan, _ in started for s in plan]
+    return measured + refused
 
 
-def _less_cpu(row: Row, than: Row) -> bool:
-    mine, theirs = row.cpu_ms(), than.cpu_ms()
-    return theirs is None or (mine is not None and mine < theirs)
+def _better(row: Row, than: Row) -> bool:
+    """A round without errors beats one with them; then the least CPU per request."""
+
+    def rank(r: Row) -> tuple[bool, float]:
+        errors = r.wrk.non_2xx + r.wrk.socket_errors if r.wrk else 1
+        cpu = r.cpu_ms()
+        return (bool(errors) or cpu is None, cpu if cpu is not None else float("inf"))
+
+    return rank(row) < rank(than)
 
 
 def run_server(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:

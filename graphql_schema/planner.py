@@ -135,9 +135,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             (data,) = await self._objects(root_type, [root_value], grouped_field_set)
         except Exception:  # any failure is the standard executor's to answer
             GRAPHQL_EXECUTIONS.labels("standard").inc()
-            # As if the planner had never run: a database error leaves PostgreSQL's
-            # transaction aborted, and warm loaders would change the order in which
-            # the standard executor awaits, and so the order of its errors.
+            # As if the planner had never run: the session is rolled back after
+            # a database error (SQLite's read transaction; the session's own
+            # state), and warm loaders would change the order in which the
+            # standard executor awaits, and so the order of its errors.
             await self._request.session.rollback()
             self._request.loaders.clear()
         else:

@@ -7,6 +7,11 @@ lower(first || last || email) for each was three quarters of the statement
 the clinic-led trigram index of 0006 moves onto it; SQLite computes it on read
 (a generated column added by ALTER TABLE must be virtual there).
 
+On PostgreSQL a stored column rewrites `owners` under an exclusive lock, and
+the index is built in the same transaction: owners can be neither read nor
+written until both are done, which grows with the table. At clinic-group
+scale, run it in a maintenance window.
+
 Revision ID: 0007
 Revises: 0006
 """
