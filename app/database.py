@@ -139,8 +139,9 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def _write_options(session: AsyncSession) -> dict[str, Any]:
     options: dict[str, Any] = {WRITE_OPTION: True}
-    if session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL's default, which the sessions' reads leave (create_sessionmaker).
+    if session.get_bind().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        # The session reads in autocommit (create_sessionmaker); a write gets a
+        # transaction, at PostgreSQL's default level.
         options["isolation_level"] = "READ COMMITTED"
     return options
 

@@ -65,20 +65,24 @@ def warm_up(server: Server, scenario: Scenario, key: str | None) -> None:
         http(server, scenario, key)
 
 
-def run_plan(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
-    """Measure `plan` on a started server: warm-up of every read first, writes last."""
+def _warmed(server: Server, plan: list[Scenario], key: str | None) -> list[Scenario]:
+    """Warm `plan`'s reads up; its scenarios in the order to measure them, writes last."""
     for scenario in plan:
         if not scenario.writes:
             warm_up(server, scenario, key)
     # Writes last: reads then see the dataset as generated.
-    ordered = [s for s in plan if not s.writes] + [s for s in plan if s.writes]
-    return [measure(server, scenario, key, load) for scenario in ordered]
+    return [s for s in plan if not s.writes] + [s for s in plan if s.writes]
+
+
+def run_plan(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
+    """Measure `plan` on a started server: warm-up of every read first, writes last."""
+    return [measure(server, scenario, key, load) for scenario in _warmed(server, plan, key)]
 
 
 def run_interleaved(
     entries: list[tuple[Server, list[Scenario], str | None]], load: Load, rounds: int
 ) -> list[Row]:
-    """Read scenarios on several servers, taking turns scenario by scenario, `rounds` times.
+    """Scenarios on several servers, taking turns scenario by scenario, `rounds` times.
 
     The machine's speed drifts by a third over minutes: servers measured one after
     another would each get a different machine, and their ratios would measure the
@@ -97,9 +101,7 @@ def run_interleaved(
             except RuntimeError as error:  # the others are still measured
                 refused += [Row(server.name, s.name, skipped=str(error)) for s in plan]
                 continue
-            started.append((server, plan, key))
-            for scenario in plan:
-                warm_up(server, scenario, key)
+            started.append((server, _warmed(server, plan, key), key))
         longest = max((len(plan) for _, plan, _ in started), default=0)
         for round_ in range(rounds):
             print(f"-- round {round_ + 1} of {rounds}", flush=True)
@@ -126,12 +128,3 @@ def _better(row: Row, than: Row) -> bool:
         return (bool(errors) or cpu is None, cpu if cpu is not None else float("inf"))
 
     return rank(row) < rank(than)
-
-
-def run_server(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
-    print(f"== {server.name} on {server.base_url}", flush=True)
-    server.start(LOGS / f"{server.name}.log")
-    try:
-        return run_plan(server, plan, key, load)
-    finally:
-        server.stop()

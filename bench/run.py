@@ -24,7 +24,7 @@ import asyncpg
 
 from bench import client, datasets, scale, scenarios, servers
 from bench.datasets import Dataset
-from bench.load import LOGS, Load, run_interleaved, run_server
+from bench.load import LOGS, Load, run_interleaved
 from bench.metrics import machine
 from bench.report import VERSUS, Row, SizeRun, markdown, ratios, scale_curve, table
 from bench.scenarios import Scenario
@@ -153,7 +153,7 @@ def side_by_side(
     rows = run_interleaved(compared, load, rounds) + rows
     if "clinova" in wanted:
         rest = [s for s in plan if s.name not in VERSUS]
-        rows += run_server(servers.clinova(target.database_url), rest, target.key, load)
+        rows += run_interleaved([(servers.clinova(target.database_url), rest, target.key)], load, 1)
     servers_in_order = ("clinova", "floor", "postgraphile")
     names = [s.name for s in scenarios.clinova(found.owner_id, found.owner_count)]
     rows.sort(key=lambda r: (servers_in_order.index(r.server), names.index(r.scenario)))

@@ -231,17 +231,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         call = cast(Callable[..., Any], resolver.wrapped_func)
         takes_self = resolver.self_parameter is not None
         parents = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
-        if takes_self and len(parents) == 1 and not kwargs and not field.is_async:
-            # Computed columns (`total_amount(self, root)`): a level of them in one pass.
-            (parent,) = parents
-            return [call(source, **{parent: source}) for source in objects]
-        values = []
-        for source in objects:
-            value = call(
-                *([source] if takes_self else []), **kwargs, **dict.fromkeys(parents, source)
-            )
-            values.append(await value if field.is_async else value)
-        return values
+        values = [
+            call(*((source,) if takes_self else ()), **kwargs, **dict.fromkeys(parents, source))
+            for source in objects
+        ]
+        # Coroutines run when awaited, so one at a time in order, as before.
+        return [await value for value in values] if field.is_async else values
 
     def _attributes(self, type_: GraphQLObjectType, details: FieldDetailsList) -> frozenset[str]:
         """What rows of `type_` must carry for this selection: its fields and relation keys."""
