@@ -1,9 +1,11 @@
 """The floor: the dashboard and owner list with nothing but uvicorn, asyncpg and orjson.
 
 No GraphQL parsing or validation, no auth, no ORM: one SQL query per level, rows
-stitched together in dicts. Whatever ClinovaVet costs above this is framework
-and feature overhead. The clinic is fixed by BENCH_CLINIC_ID (there is no API key
-lookup), and the response has the same JSON shape as ClinovaVet's GraphQL answer.
+stitched together in dicts, values as asyncpg decodes them (orjson writes the
+timestamps, with microseconds where ClinovaVet writes milliseconds). Whatever
+ClinovaVet costs above this is framework and feature overhead. The clinic is
+fixed by BENCH_CLINIC_ID (there is no API key lookup), and the response has the
+same JSON shape as ClinovaVet's GraphQL answer.
 
 Run: BENCH_DSN=postgres://... BENCH_CLINIC_ID=... uvicorn bench.floor:app --workers 2
 """
@@ -25,22 +27,69 @@ OWNERS = """
 select id, first_name, last_name, email, phone from owners
 where clinic_id = $1 order by created_at, id limit 50
 """
-PETS = """
-select id, owner_id, name, species from pets
-where clinic_id = $1 and owner_id = any($2::varchar[]) order by name, id
+SLIM = {
+    "owners": "id, first_name, last_name",
+    "pets": "id, owner_id, name, species",
+    "records": "id, pet_id, date, title",
+    "invoices": "id, medical_record_id, invoice_number, total_amount_cents, status",
+}
+FULL = {
+    "owners": "id, first_name, middle_name, last_name, email, phone, address, last_visit, "
+    "created_at, updated_at",
+    "pets": "id, owner_id, name, species, breed, weight, neutered, birthdate, "
+    "created_at, updated_at",
+    "records": "id, pet_id, date, title, description, diagnosis, treatment, "
+    "differential_diagnosis, blood_test, urine_test, created_by_id, created_at, updated_at",
+    "invoices": "id, medical_record_id, invoice_number, status, total_amount_cents, "
+    "created_at, updated_at",
+}
+LEVELS = {
+    "owners": "from owners where clinic_id = $1 order by created_at, id limit 50",
+    "pets": "from pets where clinic_id = $1 and owner_id = any($2::varchar[]) order by name, id",
+    "records": "from medical_records where clinic_id = $1 and pet_id = any($2::varchar[]) "
+    "order by date desc, id desc",
+    "invoices": "from invoices where clinic_id = $1 and medical_record_id = any($2::varchar[]) "
+    "order by created_at desc, id desc",
+}
+ITEMS = """
+select invoice_id, name, quantity, price_cents from invoice_items
+where clinic_id = $1 and invoice_id = any($2::varchar[]) order by invoice_id, position
 """
-RECORDS = """
-select id, pet_id, date, title from medical_records
-where clinic_id = $1 and pet_id = any($2::varchar[]) order by date desc, id desc
-"""
-INVOICES = """
-select id, medical_record_id, invoice_number, total_amount_cents, status from invoices
-where clinic_id = $1 and medical_record_id = any($2::varchar[])
-order by created_at desc, id desc
-"""
+# Column -> response key; json columns pass through as the text PostgreSQL sent.
+KEYS = {
+    "total_amount_cents": "totalAmount",
+    "created_by_id": "createdById",
+    "differential_diagnosis": "differentialDiagnosis",
+}
+JSON_COLUMNS = frozenset(("blood_test", "urine_test"))
 
 _pool: asyncpg.Pool | None = None
 CLINIC_ID = os.environ.get("BENCH_CLINIC_ID", "")
+
+
+def _key(column: str) -> str:
+    if column in KEYS:
+        return KEYS[column]
+    head, *rest = column.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _dicts(rows: list[asyncpg.Record], keep: str | None = None) -> list[dict[str, Any]]:
+    """Rows as response dicts; `keep` (the parent key) stays under its column name."""
+    if not rows:
+        return []
+    columns = list(rows[0].keys())
+    keys = [column if column == keep else _key(column) for column in columns]
+    out = [dict(zip(keys, row, strict=True)) for row in rows]
+    for column in JSON_COLUMNS.intersection(columns):
+        key = _key(column)
+        for item in out:
+            if item[key] is not None:
+                item[key] = orjson.Fragment(item[key])
+    if "totalAmount" in keys:
+        for item in out:
+            item["totalAmount"] /= 100
+    return out
 
 
 def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -50,57 +99,38 @@ def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any
     return grouped
 
 
+def _attach(
+    parents: list[dict[str, Any]], key: str, children: list[dict[str, Any]], by: str
+) -> None:
+    grouped = _group(children, by)
+    for parent in parents:
+        parent[key] = grouped.get(parent["id"], [])
+
+
 async def owner_list(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    rows = await conn.fetch(OWNERS, CLINIC_ID)
-    return [
-        {
-            "id": r["id"],
-            "firstName": r["first_name"],
-            "lastName": r["last_name"],
-            "email": r["email"],
-            "phone": r["phone"],
-        }
-        for r in rows
-    ]
+    return _dicts(await conn.fetch(OWNERS, CLINIC_ID))
 
 
-async def dashboard(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    owners = [
-        {"id": r["id"], "firstName": r["first_name"], "lastName": r["last_name"]}
-        for r in await conn.fetch(OWNERS, CLINIC_ID)
-    ]
-    pet_rows = await conn.fetch(PETS, CLINIC_ID, [o["id"] for o in owners])
-    pets = [
-        {"id": r["id"], "owner_id": r["owner_id"], "name": r["name"], "species": r["species"]}
-        for r in pet_rows
-    ]
-    record_rows = await conn.fetch(RECORDS, CLINIC_ID, [p["id"] for p in pets])
-    records = [
-        {"id": r["id"], "pet_id": r["pet_id"], "date": r["date"], "title": r["title"]}
-        for r in record_rows
-    ]
-    invoice_rows = await conn.fetch(INVOICES, CLINIC_ID, [m["id"] for m in records])
-    invoices = _group(
-        [
-            {
-                "id": r["id"],
-                "medical_record_id": r["medical_record_id"],
-                "invoiceNumber": r["invoice_number"],
-                "totalAmount": r["total_amount_cents"] / 100,
-                "status": r["status"],
-            }
-            for r in invoice_rows
-        ],
-        "medical_record_id",
-    )
-    for record in records:
-        record["invoices"] = invoices.get(record["id"], [])
-    by_pet = _group(records, "pet_id")
-    for pet in pets:
-        pet["medicalRecords"] = by_pet.get(pet["id"], [])
-    by_owner = _group(pets, "owner_id")
-    for owner in owners:
-        owner["pets"] = by_owner.get(owner["id"], [])
+async def dashboard(conn: asyncpg.Connection, columns: dict[str, str]) -> list[dict[str, Any]]:
+    async def level(name: str, parents: list[dict[str, Any]] | None, keep: str | None) -> Any:
+        sql = f"select {columns[name]} {LEVELS[name]}"
+        args = (CLINIC_ID,) if parents is None else (CLINIC_ID, [p["id"] for p in parents])
+        return _dicts(await conn.fetch(sql, *args), keep)
+
+    owners = await level("owners", None, None)
+    pets = await level("pets", owners, "owner_id")
+    records = await level("records", pets, "pet_id")
+    invoices = await level("invoices", records, "medical_record_id")
+    if columns is FULL:
+        items = await conn.fetch(ITEMS, CLINIC_ID, [i["id"] for i in invoices])
+        by_invoice: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in items:
+            by_invoice[row[0]].append({"name": row[1], "quantity": row[2], "price": row[3] / 100})
+        for invoice in invoices:
+            invoice["items"] = by_invoice.get(invoice["id"], [])
+    _attach(records, "invoices", invoices, "medical_record_id")
+    _attach(pets, "medicalRecords", records, "pet_id")
+    _attach(owners, "pets", pets, "owner_id")
     return owners
 
 
@@ -143,9 +173,14 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _respond(send, 404, {"error": "POST /graphql only"})
         return
     # Parse the request like a real server would, but pick the answer by a keyword:
-    # the floor serves exactly two known queries and has no GraphQL engine.
+    # the floor serves exactly three known queries and has no GraphQL engine.
     query = orjson.loads(await _body(receive)).get("query", "")
     assert _pool is not None
     async with _pool.acquire() as conn:
-        nodes = await (dashboard(conn) if "pets" in query else owner_list(conn))
+        if "items" in query:
+            nodes = await dashboard(conn, FULL)
+        elif "pets" in query:
+            nodes = await dashboard(conn, SLIM)
+        else:
+            nodes = await owner_list(conn)
     await _respond(send, 200, {"data": {"owners": {"nodes": nodes}}})

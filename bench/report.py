@@ -6,7 +6,12 @@ from bench.metrics import Usage
 from bench.scenarios import SCALE_GRAPHQL_SEARCH, SCALE_KEYSET, SCALE_OFFSET, SCALE_SEARCH
 from bench.wrk import WrkResult
 
-COMPARED = ("GraphQL flat 50 owners", "GraphQL nested dashboard")
+COMPARED = (
+    "GraphQL flat 50 owners",
+    "GraphQL nested dashboard",
+    "GraphQL slim dashboard",
+    "GraphQL { __typename }",
+)
 # Our scenario -> the other servers' scenario it is compared with: the issue holds
 # the REST list to PostGraphile's flat list, the same 50 owners.
 VERSUS = {
@@ -78,9 +83,13 @@ def ratios(rows: list[Row]) -> str:
         "| server+DB CPU/req ours/other | p99 ours/other |",
         "|---|---|---:|---:|---:|---:|",
     ]
+    served = {(r.server, r.scenario) for r in rows}
     for scenario, theirs in VERSUS.items():
         ours = found.get(("clinova", scenario))
-        for other_name in ("postgraphile", "floor"):
+        # PostGraphile is the anchor, shown even when not measured; the floors only
+        # where they serve the scenario.
+        others = ["postgraphile"] + [n for n in ("floor", "stack") if (n, theirs) in served]
+        for other_name in others:
             other = found.get((other_name, theirs))
             if not ours or not other or not ours.wrk or not other.wrk:
                 lines.append(f"| {scenario} | {other_name} | not measured | | | |")

@@ -72,8 +72,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
     parser.add_argument(
         "--servers",
-        default="clinova,floor,postgraphile",
-        help="comma-separated subset of clinova,floor,postgraphile (side-by-side part)",
+        default="clinova,floor,stack,postgraphile",
+        help="comma-separated subset of clinova,floor,stack,postgraphile (side-by-side part)",
     )
     args = parser.parse_args(argv)
     if args.database_url or args.key:
@@ -143,6 +143,8 @@ def side_by_side(
         compared.append((servers.clinova(target.database_url), ours_compared, target.key))
     if "floor" in wanted:
         compared.append((servers.floor(target.database_url, clinic_id), scenarios.floor(), None))
+    if "stack" in wanted:
+        compared.append((servers.stack(), scenarios.stack(), None))
     if "postgraphile" in wanted:
         missing = servers.postgraphile_missing()
         theirs = scenarios.postgraphile(clinic_id)
@@ -154,7 +156,7 @@ def side_by_side(
     if "clinova" in wanted:
         rest = [s for s in plan if s.name not in VERSUS]
         rows += run_interleaved([(servers.clinova(target.database_url), rest, target.key)], load, 1)
-    servers_in_order = ("clinova", "floor", "postgraphile")
+    servers_in_order = ("clinova", "floor", "stack", "postgraphile")
     names = [s.name for s in scenarios.clinova(found.owner_id, found.owner_count)]
     rows.sort(key=lambda r: (servers_in_order.index(r.server), names.index(r.scenario)))
     settings = (

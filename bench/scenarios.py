@@ -4,12 +4,30 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-# The two queries measured on all three servers.
+# The queries measured on several servers.
 FLAT = "{ owners(first: 50) { nodes { id firstName lastName email phone } } }"
+# The issue's dashboard: 50 owners -> ~127 pets -> ~510 records -> ~255 invoices, every
+# field of every level, ~330 KB of JSON from us (the issue's anchor: ~366 KB).
+OWNER_FIELDS = "id firstName middleName lastName email phone address lastVisit createdAt updatedAt"
+PET_FIELDS = "id name species breed weight neutered birthdate createdAt updatedAt"
+RECORD_FIELDS = (
+    "id date title description diagnosis treatment differentialDiagnosis bloodTest urineTest "
+    "createdById createdAt updatedAt"
+)
+INVOICE_FIELDS = "id invoiceNumber status totalAmount createdAt updatedAt"
 DASHBOARD = (
+    f"{{ owners(first: 50) {{ nodes {{ {OWNER_FIELDS} pets {{ {PET_FIELDS} "
+    f"medicalRecords {{ {RECORD_FIELDS} invoices {{ {INVOICE_FIELDS} "
+    "items { name quantity price } } } } } } }"
+)
+# The same levels with a few short fields each (~86 KB): what earlier runs called the
+# dashboard. Fixed per-object costs weigh more here, per-field costs less.
+SLIM_DASHBOARD = (
     "{ owners(first: 50) { nodes { id firstName lastName pets { id name species "
     "medicalRecords { id date title invoices { id invoiceNumber totalAmount status } } } } } }"
 )
+# Nothing to resolve: the cost of a GraphQL request itself, on each server.
+TYPENAME = "{ __typename }"
 OWNER_HISTORY = (
     "query($id: ID!) { owner(id: $id) { id firstName lastName email phone address lastVisit "
     "pets { id name species breed medicalRecords { id date title diagnosis treatment "
@@ -32,21 +50,36 @@ def postgraphile_flat(clinic_id: str) -> str:
     )
 
 
-def postgraphile_dashboard(clinic_id: str) -> str:
+def _graphile(fields: str) -> str:
+    """Our field names as PostGraphile's: `id` is `rowId`, money is in cents."""
+    names = {"id": "rowId", "totalAmount": "totalAmountCents", "price": "priceCents"}
+    return " ".join(names.get(name, name) for name in fields.split())
+
+
+def postgraphile_dashboard(clinic_id: str, slim: bool = False) -> str:
     # The clinic condition on every nested connection too, as ClinovaVet's loaders
     # filter by clinic: our indexes are clinic-prefixed (pets has none led by
     # owner_id), so a nested list filtered on the parent's id alone would be a
     # sequential scan per owner, a cost of our schema rather than of PostGraphile.
     clinic = f'condition: {{clinicId: "{clinic_id}"}}'
+    if slim:
+        owner, pet, record = "id firstName lastName", "id name species", "id date title"
+        invoice, items = "id invoiceNumber totalAmount status", ""
+    else:
+        owner, pet, record, invoice = OWNER_FIELDS, PET_FIELDS, RECORD_FIELDS, INVOICE_FIELDS
+        items = (
+            "invoiceItemsByInvoiceId(orderBy: [POSITION_ASC]) "
+            "{ nodes { name quantity priceCents } }"
+        )
     return (
-        f"{{ allOwners(first: 50, {clinic}, "
-        "orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { nodes { rowId firstName lastName "
+        f"{{ allOwners(first: 50, {clinic}, orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) "
+        f"{{ nodes {{ {_graphile(owner)} "
         f"petsByOwnerId({clinic}, orderBy: [NAME_ASC, PRIMARY_KEY_ASC]) "
-        "{ nodes { rowId name species "
+        f"{{ nodes {{ {_graphile(pet)} "
         f"medicalRecordsByPetId({clinic}, orderBy: [DATE_DESC, PRIMARY_KEY_DESC]) "
-        "{ nodes { rowId date title "
+        f"{{ nodes {{ {_graphile(record)} "
         f"invoicesByMedicalRecordId({clinic}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) "
-        "{ nodes { rowId invoiceNumber totalAmountCents status } } } } } } } } }"
+        f"{{ nodes {{ {_graphile(invoice)} {items} }} }} }} }} }} }} }} }} }}"
     )
 
 
@@ -80,6 +113,8 @@ def clinova(owner_id: str, owner_count: int) -> list[Scenario]:
         Scenario(f"REST deep offset {deep}", f"/api/v1/owners?limit=50&offset={deep}"),
         graphql("GraphQL flat 50 owners", FLAT),
         graphql("GraphQL nested dashboard", DASHBOARD),
+        graphql("GraphQL slim dashboard", SLIM_DASHBOARD),
+        graphql("GraphQL { __typename }", TYPENAME),
         graphql("GraphQL owner with history", OWNER_HISTORY, {"id": owner_id}),
         Scenario(
             "REST POST owner",
@@ -117,11 +152,21 @@ def scale(deep: int, cursor: str | None) -> list[Scenario]:
 
 
 def floor() -> list[Scenario]:
-    return [graphql("GraphQL flat 50 owners", FLAT), graphql("GraphQL nested dashboard", DASHBOARD)]
+    return [
+        graphql("GraphQL flat 50 owners", FLAT),
+        graphql("GraphQL nested dashboard", DASHBOARD),
+        graphql("GraphQL slim dashboard", SLIM_DASHBOARD),
+    ]
+
+
+def stack() -> list[Scenario]:
+    return [graphql("GraphQL { __typename }", TYPENAME)]
 
 
 def postgraphile(clinic_id: str) -> list[Scenario]:
     return [
         graphql("GraphQL flat 50 owners", postgraphile_flat(clinic_id)),
         graphql("GraphQL nested dashboard", postgraphile_dashboard(clinic_id)),
+        graphql("GraphQL slim dashboard", postgraphile_dashboard(clinic_id, slim=True)),
+        graphql("GraphQL { __typename }", TYPENAME),
     ]

@@ -1,4 +1,4 @@
-"""Start and stop the three servers under test, each on a free loopback port."""
+"""Start and stop the servers under test, each on a free loopback port."""
 
 import os
 import shutil
@@ -112,13 +112,13 @@ def clinova(database_url: str, workers: int = 2) -> Server:
     return Server("clinova", argv, env, port, "/healthz")
 
 
-def floor(database_url: str, clinic_id: str, workers: int = 2) -> Server:
+def _uvicorn(name: str, app: str, env: dict[str, str], workers: int) -> Server:
     port = free_port()
     argv = [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.floor:app",
+        app,
         "--host",
         "127.0.0.1",
         "--port",
@@ -129,8 +129,16 @@ def floor(database_url: str, clinic_id: str, workers: int = 2) -> Server:
         "--log-level",
         "warning",
     ]
+    return Server(name, argv, env, port, "/graphql")
+
+
+def floor(database_url: str, clinic_id: str, workers: int = 2) -> Server:
     env = {"BENCH_DSN": libpq_url(database_url), "BENCH_CLINIC_ID": clinic_id}
-    return Server("floor", argv, env, port, "/graphql")
+    return _uvicorn("floor", "bench.floor:app", env, workers)
+
+
+def stack(workers: int = 2) -> Server:
+    return _uvicorn("stack", "bench.stack:app", {}, workers)
 
 
 def postgraphile_missing() -> str | None:
