@@ -125,6 +125,35 @@ async def test_pets_validate_their_owner_and_weight(
     }
 
 
+async def test_a_later_mutation_reads_what_an_earlier_one_created(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    # Mutations of one document share the request's loaders: the first field reads
+    # the owner's pets and invoices (none yet), the creations after it must not be
+    # answered from those cached reads.
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    body = await gql(
+        client,
+        clinic,
+        """mutation ($owner: ID!, $items: [InvoiceItemInput!]!) {
+          before: updateOwner(id: $owner, input: {}) { pets { id } invoices { id } }
+          pet: createPet(input: {ownerId: $owner, name: "Rex", species: "Dog"}) {
+            id owner { pets { id } } }
+          invoice: createInvoice(input: {ownerId: $owner, items: $items}) {
+            id owner { pets { id } invoices { id } } }
+        }""",
+        {"owner": owner.id, "items": [{"name": "Exam", "price": 45, "quantity": 1}]},
+    )
+
+    assert "errors" not in body, body["errors"]
+    data = body["data"]
+    assert data["before"] == {"pets": [], "invoices": []}
+    pet, invoice = data["pet"]["id"], data["invoice"]["id"]
+    assert data["pet"]["owner"] == {"pets": [{"id": pet}]}
+    assert data["invoice"]["owner"] == {"pets": [{"id": pet}], "invoices": [{"id": invoice}]}
+
+
 async def test_last_visit_follows_record_writes(db: Database, client: httpx.AsyncClient) -> None:
     clinic = await make_clinic(db)
     owner = await make_owner(db, clinic.clinic_id)

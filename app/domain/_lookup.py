@@ -4,7 +4,6 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestContext
-from app.database import write_transaction
 from app.errors import Invalid, NotFound
 
 Row = TypeVar("Row")
@@ -50,10 +49,9 @@ async def delete_unless(
     refusal: str,
 ) -> str:
     """Deletes the row unless `history` holds: clinical and billing history is never lost."""
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         row = await existing(ctx.session, model, id_, entity)
         if await ctx.session.scalar(select(history)):
             raise Invalid(f"{entity} cannot be deleted: {refusal}", details={"id": refusal})
         await ctx.session.delete(row)
-    ctx.loaders.clear()
     return id_

@@ -3,7 +3,6 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
-from app.database import write_transaction
 from app.domain._lookup import existing, loaded_or_missing, referenced
 from app.errors import Invalid
 from app.inputs import InvoiceInput
@@ -42,7 +41,7 @@ def _mismatch(field: str, reason: str) -> Invalid:
 
 
 async def create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         session = ctx.session
         await referenced(session, Owner, data.owner_id, "ownerId")
         pet_id = data.pet_id
@@ -80,7 +79,7 @@ async def create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
 
 
 async def _change_status(ctx: RequestContext, invoice_id: str, to: InvoiceStatus) -> Invoice:
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         invoice = await existing(ctx.session, Invoice, invoice_id, "Invoice", lock=True)
         if invoice.status != InvoiceStatus.UNPAID:
             raise Invalid(
@@ -88,7 +87,6 @@ async def _change_status(ctx: RequestContext, invoice_id: str, to: InvoiceStatus
                 details={"status": f"is {invoice.status.value}; only UNPAID invoices change"},
             )
         invoice.status = to
-    ctx.loaders.clear()
     return invoice
 
 

@@ -3,7 +3,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
-from app.database import write_transaction
 from app.domain._lookup import existing, loaded_or_missing, referenced
 from app.errors import Invalid
 from app.inputs import MedicalRecordInput, MedicalRecordPatch, patch_values
@@ -53,13 +52,12 @@ async def list_medical_records(
 
 
 async def create_medical_record(ctx: RequestContext, data: MedicalRecordInput) -> MedicalRecord:
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         pet = await referenced(ctx.session, Pet, data.pet_id, "petId")
         record = MedicalRecord(**data.model_dump(), created_by_id=ctx.principal.actor_id)
         ctx.session.add(record)
         await ctx.session.flush()
         await refresh_last_visit(ctx.session, {pet.owner_id})
-    ctx.loaders.clear()
     return record
 
 
@@ -67,7 +65,7 @@ async def update_medical_record(
     ctx: RequestContext, record_id: str, patch: MedicalRecordPatch
 ) -> MedicalRecord:
     values = patch_values(patch)
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         record = await existing(ctx.session, MedicalRecord, record_id, "Medical record")
         owners = {(await existing(ctx.session, Pet, record.pet_id, "Pet")).owner_id}
         if "pet_id" in values:
@@ -76,5 +74,4 @@ async def update_medical_record(
             setattr(record, name, value)
         await ctx.session.flush()
         await refresh_last_visit(ctx.session, owners)
-    ctx.loaders.clear()
     return record

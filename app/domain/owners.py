@@ -3,7 +3,6 @@ import re
 from sqlalchemy import ColumnElement, exists, or_
 
 from app.context import RequestContext
-from app.database import write_transaction
 from app.domain._lookup import delete_unless, existing, loaded_or_missing
 from app.inputs import OwnerInput, OwnerPatch, patch_values
 from app.models import Invoice, Owner, Pet
@@ -41,17 +40,16 @@ async def list_owners(
 
 async def create_owner(ctx: RequestContext, data: OwnerInput) -> Owner:
     owner = Owner(**data.model_dump())
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         ctx.session.add(owner)
     return owner
 
 
 async def update_owner(ctx: RequestContext, owner_id: str, patch: OwnerPatch) -> Owner:
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         owner = await existing(ctx.session, Owner, owner_id, "Owner")
         for name, value in patch_values(patch).items():
             setattr(owner, name, value)
-    ctx.loaders.clear()
     return owner
 
 

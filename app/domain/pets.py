@@ -1,7 +1,6 @@
 from sqlalchemy import ColumnElement, exists
 
 from app.context import RequestContext
-from app.database import write_transaction
 from app.domain._lookup import delete_unless, existing, loaded_or_missing, referenced
 from app.inputs import PetInput, PetPatch, patch_values
 from app.last_visit import refresh_last_visit
@@ -32,7 +31,7 @@ async def list_pets(
 
 
 async def create_pet(ctx: RequestContext, data: PetInput) -> Pet:
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         await referenced(ctx.session, Owner, data.owner_id, "ownerId")
         pet = Pet(**data.model_dump())
         ctx.session.add(pet)
@@ -41,7 +40,7 @@ async def create_pet(ctx: RequestContext, data: PetInput) -> Pet:
 
 async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
     values = patch_values(patch)
-    async with write_transaction(ctx.session):
+    async with ctx.writing():
         pet = await existing(ctx.session, Pet, pet_id, "Pet")
         previous_owner = pet.owner_id
         if "owner_id" in values:
@@ -52,7 +51,6 @@ async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
         if pet.owner_id != previous_owner:
             # The pet's records move with it, and so do both owners' last visits.
             await refresh_last_visit(ctx.session, {previous_owner, pet.owner_id})
-    ctx.loaders.clear()
     return pet
 
 
