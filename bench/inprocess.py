@@ -19,7 +19,7 @@ import httpx
 
 from app.main import create_app
 from app.settings import Settings
-from bench.scenarios import DASHBOARD, FLAT
+from bench.scenarios import DASHBOARD, FLAT, SLIM_DASHBOARD, TYPENAME
 
 Request = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
@@ -33,8 +33,10 @@ def scenarios(key: str) -> dict[str, Request]:
     return {
         "health": lambda client: client.get("/healthz"),
         "REST list 50 owners": lambda client: client.get("/api/v1/owners?limit=50", headers=auth),
+        "GraphQL { __typename }": graphql(TYPENAME),
         "GraphQL flat 50 owners": graphql(FLAT),
         "GraphQL nested dashboard": graphql(DASHBOARD),
+        "GraphQL slim dashboard": graphql(SLIM_DASHBOARD),
     }
 
 
