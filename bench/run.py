@@ -169,10 +169,11 @@ def side_by_side(
 
 NOTES = [
     "One run, 2 shared cores: numbers are noisy; compare ratios, not absolutes.",
-    "The compared scenarios (REST list, flat list, nested dashboard) take turns on "
-    "the three servers, scenario by scenario, for several rounds, each keeping its round with the "
-    "least server CPU per request: the machine's speed drifts by a third over minutes, "
-    "and servers measured one after another would each get a different machine. The "
+    "The compared scenarios (REST list, flat list, both dashboards, { __typename }) take "
+    "turns on the servers that serve them, scenario by scenario, for several rounds, "
+    "each keeping its round with the least server CPU per request: the machine's speed "
+    "drifts by a third over minutes, and servers measured one after another would each "
+    "get a different machine. The "
     "servers all run then, idle but for the one under load. ClinovaVet's other "
     "scenarios run after, once. wrk runs on the same machine and competes with the "
     "server for the 2 cores.",
@@ -180,14 +181,20 @@ NOTES = [
     "over the run / requests served. DB CPU = all PostgreSQL processes over the run "
     "(other work on this PostgreSQL shows up there too).",
     "The floor: uvicorn + asyncpg + orjson, one SQL query per level, no auth, no GraphQL "
-    "engine; clinic fixed at start. ClinovaVet and floor run 2 uvicorn workers; "
-    "PostGraphile is one Node process (its default).",
+    "engine; clinic fixed at start; orjson writes its timestamps. The stack: FastAPI + "
+    "Strawberry's GraphQLRouter with parser and validation caches, answering "
+    "{ __typename }: no auth, no database, no middleware. ClinovaVet, the floor and the "
+    "stack run 2 uvicorn workers; PostGraphile is one Node process (its default).",
+    "The nested dashboard is the issue's: every field of 50 owners, their pets, records, "
+    "invoices and invoice items. The slim dashboard: the same levels, three or four "
+    "short fields each.",
     "PostGraphile has no tenancy: the clinic is a condition argument (clinicId) on the "
     "root list and on every nested connection of the dashboard. Our indexes are "
     "clinic-prefixed (e.g. pets (clinic_id, owner_id, name)); filtered on the parent's id "
     "alone, its nested lists found no index and cost ~200 ms of DB CPU per request in "
-    "sequential scans. Its nested lists are connections ({ nodes }) and it returns "
-    "totalAmountCents, so response sizes differ slightly.",
+    "sequential scans. Its nested lists are connections ({ nodes }), it returns "
+    "totalAmountCents and priceCents, and formats timestamps its own way, so response "
+    "sizes differ slightly.",
     "Write scenarios (POST owner, createInvoice) run last and add rows to the dataset; "
     "the next run regenerates a dataset that was written to.",
     "The harness runs ANALYZE first so that all servers get plans from fresh statistics; "
