@@ -41,8 +41,7 @@ def _mismatch(field: str, reason: str) -> Invalid:
 
 
 async def create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
-    async with ctx.writing():
-        session = ctx.session
+    async with ctx.writing() as session:
         await referenced(session, Owner, data.owner_id, "ownerId")
         pet_id = data.pet_id
         if data.medical_record_id is not None:
