@@ -1,11 +1,15 @@
 """The floor: the dashboard and owner list with nothing but uvicorn, asyncpg and orjson.
 
 No GraphQL parsing or validation, no auth, no ORM: one SQL query per level, rows
-stitched together in dicts, values as asyncpg decodes them (orjson writes the
-timestamps, with microseconds where ClinovaVet writes milliseconds). Whatever
-ClinovaVet costs above this is framework and feature overhead. The clinic is
-fixed by BENCH_CLINIC_ID (there is no API key lookup), and the response has the
-same JSON shape as ClinovaVet's GraphQL answer.
+stitched together in dicts. Whatever ClinovaVet costs above this is framework and
+feature overhead. The clinic is fixed by BENCH_CLINIC_ID (there is no API key
+lookup). The response has the keys, nesting and order of ClinovaVet's GraphQL
+answer, but the values are what asyncpg decodes and orjson writes, with no
+conversion of ours:
+- timestamps have microseconds, or no fraction at all;
+- `birthdate` is a date;
+- JSON columns are PostgreSQL's text;
+- there is no `extensions.cost`.
 
 Run: BENCH_DSN=postgres://... BENCH_CLINIC_ID=... uvicorn bench.floor:app --workers 2
 """
@@ -55,12 +59,8 @@ ITEMS = """
 select invoice_id, name, quantity, price_cents from invoice_items
 where clinic_id = $1 and invoice_id = any($2::varchar[]) order by invoice_id, position
 """
-# Column -> response key; json columns pass through as the text PostgreSQL sent.
-KEYS = {
-    "total_amount_cents": "totalAmount",
-    "created_by_id": "createdById",
-    "differential_diagnosis": "differentialDiagnosis",
-}
+CENTS = "_cents"  # money columns: the response has units, under the name without it
+# JSON columns pass through as the text PostgreSQL sent.
 JSON_COLUMNS = frozenset(("blood_test", "urine_test"))
 
 _pool: asyncpg.Pool | None = None
@@ -68,9 +68,7 @@ CLINIC_ID = os.environ.get("BENCH_CLINIC_ID", "")
 
 
 def _key(column: str) -> str:
-    if column in KEYS:
-        return KEYS[column]
-    head, *rest = column.split("_")
+    head, *rest = column.removesuffix(CENTS).split("_")
     return head + "".join(part.title() for part in rest)
 
 
@@ -86,9 +84,11 @@ def _dicts(rows: list[asyncpg.Record], keep: str | None = None) -> list[dict[str
         for item in out:
             if item[key] is not None:
                 item[key] = orjson.Fragment(item[key])
-    if "totalAmount" in keys:
-        for item in out:
-            item["totalAmount"] /= 100
+    for column in columns:
+        if column.endswith(CENTS):
+            key = _key(column)
+            for item in out:
+                item[key] /= 100
     return out
 
 
@@ -111,7 +111,9 @@ async def owner_list(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     return _dicts(await conn.fetch(OWNERS, CLINIC_ID))
 
 
-async def dashboard(conn: asyncpg.Connection, columns: dict[str, str]) -> list[dict[str, Any]]:
+async def dashboard(
+    conn: asyncpg.Connection, columns: dict[str, str], *, items: bool
+) -> list[dict[str, Any]]:
     async def level(name: str, parents: list[dict[str, Any]] | None, keep: str | None) -> Any:
         sql = f"select {columns[name]} {LEVELS[name]}"
         args = (CLINIC_ID,) if parents is None else (CLINIC_ID, [p["id"] for p in parents])
@@ -178,9 +180,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     assert _pool is not None
     async with _pool.acquire() as conn:
         if "items" in query:
-            nodes = await dashboard(conn, FULL)
+            nodes = await dashboard(conn, FULL, items=True)
         elif "pets" in query:
-            nodes = await dashboard(conn, SLIM)
+            nodes = await dashboard(conn, SLIM, items=False)
         else:
             nodes = await owner_list(conn)
     await _respond(send, 200, {"data": {"owners": {"nodes": nodes}}})

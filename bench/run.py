@@ -173,8 +173,8 @@ NOTES = [
     "turns on the servers that serve them, scenario by scenario, for several rounds, "
     "each keeping its round with the least server CPU per request: the machine's speed "
     "drifts by a third over minutes, and servers measured one after another would each "
-    "get a different machine. The "
-    "servers all run then, idle but for the one under load. ClinovaVet's other "
+    "get a different machine. The servers all run then, idle but for the one under "
+    "load. ClinovaVet's other "
     "scenarios run after, once. wrk runs on the same machine and competes with the "
     "server for the 2 cores.",
     "Server CPU = utime+stime of the server's process tree (uvicorn workers included) "

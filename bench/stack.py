@@ -15,6 +15,7 @@ from strawberry.fastapi import GraphQLRouter
 
 @strawberry.type
 class Query:
+    # A schema needs a field; the measured document, `{ __typename }`, reads none.
     @strawberry.field
     def ping(self) -> str:
         return "pong"
