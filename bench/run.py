@@ -189,7 +189,9 @@ NOTES = [
     "invoices and invoice items. The slim dashboard: the same levels, three or four "
     "short fields each.",
     "PostGraphile has no tenancy: the clinic is a condition argument (clinicId) on the "
-    "root list and on every nested connection of the dashboard. Our indexes are "
+    "root list and on every nested connection of the dashboards but the invoice items (a "
+    "condition needs an index that leads with the column, which invoice_items has not; "
+    "they are found by invoice_id). Our indexes are "
     "clinic-prefixed (e.g. pets (clinic_id, owner_id, name)); filtered on the parent's id "
     "alone, its nested lists found no index and cost ~200 ms of DB CPU per request in "
     "sequential scans. Its nested lists are connections ({ nodes }), it returns "
