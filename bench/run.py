@@ -61,7 +61,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=10, help="wrk connections")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="turns of the compared scenarios (default 3)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="turns of the compared scenarios, and of the sizes on the scale curve (default 3)",
     )
     parser.add_argument(
         "--scale-duration", type=int, default=5, help="seconds per scale scenario (default 5)"
@@ -202,7 +205,9 @@ NOTES = [
     "The harness runs ANALYZE first so that all servers get plans from fresh statistics; "
     "generated datasets are VACUUMed (visibility map, hint bits).",
     "Before each scenario: 20 unrecorded requests (reads only) warm caches and the JIT.",
-    "Scale curve: ClinovaVet only, the key's clinic (a quarter of the dataset's owners). "
+    "Scale curve: ClinovaVet only, the key's clinic (a quarter of the dataset's owners), "
+    "one server per size, the sizes taking turns scenario by scenario like the compared "
+    "servers, each keeping its round with the least server CPU per request. "
     "The keyset page's cursor is an offset page's endCursor, fetched through the API; "
     "the keyset page and the deep offset return the same 50 owners. The offset has no "
     "target: PostgreSQL reads every row an OFFSET skips.",
@@ -232,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     scale_load = Load(args.scale_duration, args.scale_concurrency, args.pause)
     curve: list[SizeRun] = []
     if "scale" in args.part_set:
-        curve = [scale.measure_size(target, scale_load) for target in targets]
+        curve = scale.measure(targets, scale_load, args.rounds)
     load = Load(args.duration, args.concurrency, args.pause)
     rows: list[Row] = []
     settings = None
@@ -258,7 +263,11 @@ def main(argv: list[str] | None = None) -> None:
             settings=settings,
             rows=rows,
             scale=curve,
-            scale_settings=scale_load.describe() if curve else None,
+            scale_settings=(
+                f"{scale_load.describe()}, the sizes taking turns, best of {args.rounds} rounds"
+                if curve
+                else None
+            ),
             notes=NOTES,
         )
         + kept
