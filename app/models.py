@@ -121,7 +121,8 @@ class Owner(ClinicOwned, Base):
     # The text owner search matches, kept by the database (migration 0007): a
     # search page filters thousands of rows walking the clinic's list, and
     # computing the expression for each was most of its time at 1M owners.
-    # Not read with the rows (deferred, and left out of `columns`).
+    # Not read with the rows (deferred, and left out of `columns`). Its planner
+    # statistics target is 1000 (migration 0008): a rebuilt column must set it again.
     search_text: Mapped[str] = mapped_column(
         Text, Computed(SEARCH_TEXT, persisted=True), deferred=True
     )

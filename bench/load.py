@@ -1,4 +1,4 @@
-"""One server under wrk load, scenario by scenario, with its CPU and memory sampled."""
+"""Servers under wrk load, taking turns scenario by scenario, their CPU and memory sampled."""
 
 import re
 import subprocess
@@ -72,11 +72,6 @@ def _warmed(server: Server, plan: list[Scenario], key: str | None) -> list[Scena
             warm_up(server, scenario, key)
     # Writes last: reads then see the dataset as generated.
     return [s for s in plan if not s.writes] + [s for s in plan if s.writes]
-
-
-def run_plan(server: Server, plan: list[Scenario], key: str | None, load: Load) -> list[Row]:
-    """Measure `plan` on a started server: warm-up of every read first, writes last."""
-    return [measure(server, scenario, key, load) for scenario in _warmed(server, plan, key)]
 
 
 def run_interleaved(

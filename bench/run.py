@@ -85,7 +85,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if args.sizes or args.prepare_only or args.rebuild:
             parser.error("--sizes, --rebuild and --prepare-only generate datasets: not with a URL")
     try:
-        args.size_list = [int(n) for n in (args.sizes or DEFAULT_SIZES).split(",")]
+        # Each size is one server and one database: a size given twice would be one.
+        sizes = [int(n) for n in (args.sizes or DEFAULT_SIZES).split(",")]
+        args.size_list = list(dict.fromkeys(sizes))
     except ValueError:
         parser.error("--sizes: comma-separated integers")
     args.part_set = set(args.parts.split(","))

@@ -24,7 +24,8 @@ def measure(targets: list[Dataset], load: Load, rounds: int) -> list[SizeRun]:
     for target in targets:
         found, cursor = _positions(target)
         server = servers.clinova(target.database_url)
-        server.name = f"clinova-{target.label}"  # one (server, scenario) per size
+        # run_interleaved keeps a best round per server name: each size needs its own.
+        server.name = f"clinova-scale-{target.label}"
         entries.append((server, scenarios.scale(found.deep, cursor), target.key))
         whole = f" of {target.owners} in the database" if target.owners else ""
         descriptions.append(
@@ -48,7 +49,7 @@ def _positions(target: Dataset) -> tuple[client.Fixtures, str | None]:
     """The clinic's size, and the cursor one full page before its end."""
     server = servers.clinova(target.database_url)
     print(f"== scale {target.label}: probing {target.database}", flush=True)
-    server.start(LOGS / f"clinova-scale-{target.label}.log")
+    server.start(LOGS / f"clinova-scale-{target.label}-probe.log")
     try:
         found = client.fixtures(server, target.key)
         # Through the API, as a client paging deep into the list would hold it.
