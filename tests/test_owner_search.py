@@ -65,7 +65,7 @@ async def test_a_search_page_filters_on_the_stored_search_text(db: Database) -> 
     assert "lower(" not in plan, plan
 
 
-async def test_the_planner_keeps_a_thousand_samples_of_the_search_text(db: Database) -> None:
+async def test_the_search_text_keeps_ten_times_the_default_statistics(db: Database) -> None:
     # A search page is planned from how many of the column's histogram values hold
     # the term. With the default hundred, a term in 1-2% of owners is in none of
     # them after about one ANALYZE in six, and its estimate falls to the floor. At
