@@ -59,18 +59,17 @@ def measure(server: Server, scenario: Scenario, key: str | None, load: Load) -> 
     return row
 
 
-def warm_up(server: Server, scenario: Scenario, key: str | None) -> None:
-    # JIT (node), caches and pools fill before anything is recorded.
-    for _ in range(WARM_UP_REQUESTS):
-        http(server, scenario, key)
-
-
-def _warmed(server: Server, plan: list[Scenario], key: str | None) -> list[Scenario]:
-    """Warm `plan`'s reads up; its scenarios in the order to measure them, writes last."""
+def warm_up(server: Server, plan: list[Scenario], key: str | None) -> None:
+    # JIT (node), caches and pools fill before anything is recorded; writes would
+    # change the dataset, so only reads warm up.
     for scenario in plan:
         if not scenario.writes:
-            warm_up(server, scenario, key)
-    # Writes last: reads then see the dataset as generated.
+            for _ in range(WARM_UP_REQUESTS):
+                http(server, scenario, key)
+
+
+def _writes_last(plan: list[Scenario]) -> list[Scenario]:
+    """The order to measure `plan` in: reads then see the dataset as generated."""
     return [s for s in plan if not s.writes] + [s for s in plan if s.writes]
 
 
@@ -96,7 +95,9 @@ def run_interleaved(
             except RuntimeError as error:  # the others are still measured
                 refused += [Row(server.name, s.name, skipped=str(error)) for s in plan]
                 continue
-            started.append((server, _warmed(server, plan, key), key))
+            # Listed before warming up, so that a failed warm-up still stops it.
+            started.append((server, _writes_last(plan), key))
+            warm_up(server, plan, key)
         longest = max((len(plan) for _, plan, _ in started), default=0)
         for round_ in range(rounds):
             print(f"-- round {round_ + 1} of {rounds}", flush=True)
