@@ -12,7 +12,11 @@ DateTime = NewType("DateTime", datetime)
 def _parse(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError("DateTime must be a string")
-    return parse_timestamp(value)
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        # graphql-core names the argument or input field the value was given for.
+        raise ValueError(f"DateTime {error}") from None
 
 
 SCALAR_MAP: dict[object, Any] = {
@@ -20,7 +24,8 @@ SCALAR_MAP: dict[object, Any] = {
         name="DateTime",
         description=(
             "A UTC instant as ISO 8601 with milliseconds and Z (2026-01-15T14:30:00.000Z). "
-            "As input, a date (2026-01-15, midnight UTC) or any ISO 8601 timestamp."
+            "As input, a date (2026-01-15, midnight UTC) or any ISO 8601 timestamp, "
+            "from 1900-01-01 to 2999-12-31 UTC."
         ),
         serialize=format_timestamp,
         parse_value=_parse,

@@ -23,10 +23,8 @@ async def get_medical_record(ctx: RequestContext, record_id: str) -> MedicalReco
 def _bound(text: str, field: str, *, end: bool) -> datetime:
     try:
         moment = parse_timestamp(text)
-    except ValueError:
-        raise Invalid(
-            f"{field} is not a date", details={field: "must be an ISO 8601 date or timestamp"}
-        ) from None
+    except ValueError as error:
+        raise Invalid(f"{field} is not an accepted date", details={field: str(error)}) from None
     if end and len(text.strip()) == 10:
         # A bare end date includes that whole day (to the millisecond we store).
         moment += timedelta(days=1, milliseconds=-1)
