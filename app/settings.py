@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, description="Largest request body accepted, in bytes"
     )
+    body_timeout: float = Field(
+        default=10.0, description="Seconds a client has to send its whole request body"
+    )
+    max_response_bytes: int = Field(
+        default=8_388_608, description="Largest GraphQL answer built, in bytes (QUERY_TOO_COMPLEX)"
+    )
     graphql_planner: bool = Field(
         default=True,
         description="Run read-only GraphQL queries a level at a time (false: field by field)",
