@@ -7,9 +7,9 @@ a fixed order, and all dates are offsets from today's UTC date.
 Rows are plain dicts written with Core executemany INSERTs rather than mapped
 objects flushed by the unit of work, which took over a minute for 10k owners
 (~300k rows). Core inserts bypass the tenancy `before_flush` hook and Owner's
-phone validator, so every row carries its clinic and phone digits itself, and
-they take column names (`total_amount_cents`, `price_cents`; Money still
-converts the Decimals).
+phone validator and search text, so every row carries its clinic, phone digits
+and search text itself, and they take column names (`total_amount_cents`,
+`price_cents`; Money still converts the Decimals).
 """
 
 import random
@@ -35,6 +35,7 @@ from app.invoice_numbers import allocate_invoice_numbers
 from app.last_visit import refresh_last_visit
 from app.models import Clinic, Invoice, InvoiceItem, InvoiceStatus, MedicalRecord, Owner, Pet
 from app.scopes import ALL_SCOPES
+from app.search_text import owner_search_text
 from app.tenancy import bind_clinic, mark_unscoped
 
 Row = dict[str, Any]
@@ -194,6 +195,8 @@ class _DemoClinic:
             phone_digits=re.sub(r"\D", "", phone),
             address=f"{street}, {town}, {self.state} {self.zips[town]}",
         )
+        # Mirrors Owner's search text, which Core inserts do not keep either.
+        owner["search_text"] = owner_search_text(first, last, owner["email"])
         batch.owners.append(owner)
         registered: datetime = owner["created_at"]
         for index in range(rng.choices((1, 2, 3, 4), weights=(30, 30, 22, 18))[0]):

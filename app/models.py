@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Computed,
     Date,
     Enum,
     Float,
@@ -20,12 +19,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship, validates
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
+from app.search_text import owner_search_text
 from app.timestamps import utc_now
 
 # Stable constraint names so that Alembic migrations are identical on both backends.
@@ -91,12 +92,6 @@ def stored_scopes(text: str) -> frozenset[str]:
     return frozenset(s for s in text.split(",") if s)
 
 
-# What owner search matches: first and last name and email, lowercased. One
-# expression on both backends; PostgreSQL stores it and indexes it with trigrams
-# (migration 0007), SQLite computes it on read.
-SEARCH_TEXT = "lower(first_name || ' ' || last_name || ' ' || coalesce(email, ''))"
-
-
 class Owner(ClinicOwned, Base):
     __tablename__ = "owners"
     __table_args__ = (
@@ -118,14 +113,14 @@ class Owner(ClinicOwned, Base):
     # `app.last_visit` in the same transaction as every write that can move it.
     last_visit: Mapped[datetime | None]
 
-    # The text owner search matches, kept by the database (migration 0007): a
+    # The text owner search matches, folded (`app.search_text`) whenever the row
+    # is written (`_keep_search_text` below; migration 0009): stored, because a
     # search page filters thousands of rows walking the clinic's list, and
-    # computing the expression for each was most of its time at 1M owners.
-    # Not read with the rows (deferred, and left out of `columns`). Its planner
-    # statistics target is 1000 (migration 0008): a rebuilt column must set it again.
-    search_text: Mapped[str] = mapped_column(
-        Text, Computed(SEARCH_TEXT, persisted=True), deferred=True
-    )
+    # computing it for each was most of its time at 1M owners. Indexed with
+    # trigrams on PostgreSQL (0007). Not read with the rows (deferred, and left
+    # out of `columns`). Its planner statistics target is 1000 (migration 0008):
+    # a rebuilt column must set it again.
+    search_text: Mapped[str] = mapped_column(Text, deferred=True)
 
     @validates("phone")
     def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
@@ -249,6 +244,13 @@ class InvoiceCounter(Base):
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(Owner, "before_insert")
+@event.listens_for(Owner, "before_update")
+def _keep_search_text(_mapper: Mapper[Owner], _connection: Any, owner: Owner) -> None:
+    # At flush, when every field is final, whichever of them the write changed.
+    owner.search_text = owner_search_text(owner.first_name, owner.last_name, owner.email)
 
 
 # Every FK column of a clinic-owned table is indexed through a composite above or here.

@@ -329,10 +329,14 @@ class Shape:
         format_choice = sql_int_array([formats.index(f) for f in PHONE_FORMATS])
         return f"""
         INSERT INTO owners (id, clinic_id, created_at, updated_at, first_name, middle_name,
-                            last_name, email, phone, phone_digits, address, last_visit)
+                            last_name, email, phone, phone_digits, search_text, address,
+                            last_visit)
         SELECT w.id, w.clinic_id, w.created_at, greatest(w.created_at, lv.last_visit),
                w.first_name, w.middle_name, w.last_name, w.email, w.phone,
-               regexp_replace(w.phone, '\\D', '', 'g'), w.address, lv.last_visit
+               regexp_replace(w.phone, '\\D', '', 'g'),
+               -- app.search_text.fold, which for these ASCII names is lower()
+               lower(w.first_name || ' ' || w.last_name || ' ' || coalesce(w.email, '')),
+               w.address, lv.last_visit
         FROM (
             SELECT p.id, p.clinic_id, p.created_at, p.first_name, p.middle_name, p.last_name,
                    CASE WHEN {self.below("p.n", 5, 100)} < 96 THEN

@@ -7,6 +7,7 @@ from app.domain._lookup import delete_unless, existing, loaded_or_missing
 from app.inputs import OwnerInput, OwnerPatch, patch_values
 from app.models import Invoice, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.search_text import fold
 
 ORDER = SortKey(Owner.created_at, Owner.id)
 
@@ -19,8 +20,8 @@ async def get_owner(ctx: RequestContext, owner_id: str) -> Owner:
 
 
 def _matches(search: str) -> ColumnElement[bool]:
-    """First, last or full name, or email, case-insensitive; or the phone's digits."""
-    term = search.strip().lower()
+    """First, last or full name, or email, folded as stored; or the phone's digits."""
+    term = fold(search.strip())
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     condition: ColumnElement[bool] = Owner.search_text.like(f"%{escaped}%", escape="\\")
     digits = re.sub(r"\D", "", term)
