@@ -8,7 +8,7 @@ from strawberry.types import ExecutionResult
 from app.observability import note_error
 from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
-from graphql_schema.limits import AliasLimit, DepthLimit, TokenLimit
+from graphql_schema.limits import AliasLimit, ArgumentBounds, DepthLimit, TokenLimit
 from graphql_schema.mutations import Mutation
 from graphql_schema.planner import PlannedExecutor
 from graphql_schema.queries import Query
@@ -48,6 +48,7 @@ schema = ClinovaSchema(
     # Classes and factories: each operation gets fresh extension instances (the
     # parser and validation caches themselves live at module level in strawberry).
     extensions=[
+        ArgumentBounds,
         QueryCost,
         DepthLimit,
         AliasLimit,

@@ -18,7 +18,7 @@ router = APIRouter(tags=["Invoices"])
 async def list_invoices(
     ctx: InvoicesRead,
     status: Annotated[InvoiceStatus | None, Query(description="PAID, UNPAID, CANCELLED")] = None,
-    ownerId: Annotated[str | None, text_param(100, "Filter by owner")] = None,
+    ownerId: Annotated[str | None, text_param("ownerId", "Filter by owner")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> shapes.ListOf[shapes.Invoice]:

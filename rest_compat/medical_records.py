@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.domain import medical_records
 from app.pagination import DEFAULT_PAGE_SIZE
@@ -13,9 +13,6 @@ DATE = "An ISO date (the whole day) or timestamp, inclusive"
 _DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 
 
-DateParam = Annotated[str | None, Query(max_length=40, pattern=_DATE_PATTERN, description=DATE)]
-
-
 @router.get(
     "/medical-records",
     summary="List medical records, newest first",
@@ -23,9 +20,9 @@ DateParam = Annotated[str | None, Query(max_length=40, pattern=_DATE_PATTERN, de
 )
 async def list_medical_records(
     ctx: RecordsRead,
-    petId: Annotated[str | None, text_param(100, "Filter by pet ID")] = None,
-    startDate: DateParam = None,
-    endDate: DateParam = None,
+    petId: Annotated[str | None, text_param("petId", "Filter by pet ID")] = None,
+    startDate: Annotated[str | None, text_param("startDate", DATE, _DATE_PATTERN)] = None,
+    endDate: Annotated[str | None, text_param("endDate", DATE, _DATE_PATTERN)] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> shapes.ListOf[shapes.MedicalRecord]:

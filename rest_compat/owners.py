@@ -18,7 +18,7 @@ async def list_owners(
     ctx: OwnersRead,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    search: Annotated[str | None, text_param(200, "Search by name, email, or phone")] = None,
+    search: Annotated[str | None, text_param("search", "Search by name, email, or phone")] = None,
 ) -> shapes.ListOf[shapes.Owner]:
     found = await owners.list_owners(ctx, search=search, page=page(limit, offset))
     data = [shapes.Owner.from_row(o) for o in found.items]

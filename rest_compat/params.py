@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.pagination import MAX_PAGE_SIZE, PageRequest
+from app.text_bounds import max_length
 
 Limit = Annotated[
     int,
@@ -15,6 +16,7 @@ def page(limit: int, offset: int) -> PageRequest:
     return PageRequest(first=limit, offset=offset)
 
 
-# Free text in a query string: bounded, and without NUL, which PostgreSQL refuses.
-def text_param(max_length: int, description: str) -> object:
-    return Query(max_length=max_length, pattern=r"^[^\x00]*$", description=description)
+# Free text in a query string: bounded by its name as GraphQL's argument of that
+# name is (app.text_bounds), and without NUL, which PostgreSQL refuses.
+def text_param(name: str, description: str, pattern: str = r"^[^\x00]*$") -> object:
+    return Query(max_length=max_length(name), pattern=pattern, description=description)

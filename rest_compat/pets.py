@@ -18,8 +18,10 @@ async def list_pets(
     ctx: PetsRead,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-    ownerId: Annotated[str | None, text_param(100, "Filter by owner ID")] = None,
-    species: Annotated[str | None, text_param(50, "Filter by species (Dog, Cat, etc.)")] = None,
+    ownerId: Annotated[str | None, text_param("ownerId", "Filter by owner ID")] = None,
+    species: Annotated[
+        str | None, text_param("species", "Filter by species (Dog, Cat, etc.)")
+    ] = None,
 ) -> shapes.ListOf[shapes.Pet]:
     found = await pets.list_pets(ctx, owner_id=ownerId, species=species, page=page(limit, offset))
     data = [shapes.Pet.from_row(p) for p in found.items]
