@@ -32,7 +32,8 @@ async def graphql_context(request: Request) -> AsyncIterator[GraphQLContext]:
     if is_ide_request(request):
         yield GraphQLContext(None)
         return
-    # Only checks that budget is left; graphql_schema.cost charges what ran.
+    # Only checks that budget is left; graphql_schema.cost reserves the estimate
+    # once the document is known to be valid, and settles to what ran.
     async with open_request_context(request, cost=0) as context:
         yield GraphQLContext(context, planned=database(request).settings.graphql_planner)
 

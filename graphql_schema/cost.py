@@ -4,14 +4,18 @@ Before execution the document's nodes are estimated the way GitHub limits
 them: a connection counts its `first` (default 50, at most 100), a nested list
 counts an assumed fan-out (below), and nested lists multiply. Over
 MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before any
-SQL. After execution the key is charged ceil(actual nodes / 100) units, at
-least 1, so a REST call (1 unit) and a GraphQL call share one budget fairly.
-Every response reports it in `extensions.cost`, as Shopify does; the budget
-refills whole (restoreRate units) when its one-minute window ends (restoresAt).
+SQL. Otherwise the estimate's units, ceil(nodes / 100) and at least 1, are
+reserved from the key's budget before any resolver runs (429 when none is
+left), so concurrent requests never answer more than the budget allows. After
+execution the reservation is settled to the actual cost, ceil(actual nodes /
+100) units, at least 1, so a REST call (1 unit) and a GraphQL call share one
+budget fairly. Every response reports it in `extensions.cost`, as Shopify
+does; the budget refills whole (restoreRate units) when its one-minute window
+ends (restoresAt).
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
@@ -32,8 +36,9 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from app.errors import RateLimited
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from app.rate_limits import Budget
+from app.rate_limits import Budget, Reservation
 from graphql_schema.limits import TOO_COMPLEX
 
 MAX_REQUESTED_NODES = 100_000
@@ -139,41 +144,76 @@ def count_nodes(value: Any) -> int:
     return total
 
 
+def units_for(nodes: int) -> int:
+    return max(1, math.ceil(nodes / NODES_PER_UNIT))
+
+
 class QueryCost(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested = 0
+        self.reservation: Reservation | None = None
+        self.refused = False
+
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        self.requested = estimate_nodes(
-            context.schema._schema, context.graphql_document,  # type: ignore[arg-type]
-            context.variables, context.operation_name,
-        )  # fmt: skip
-        if self.requested > MAX_REQUESTED_NODES:
-            # A result set here makes strawberry skip execution: no resolver, no SQL.
-            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
-                f"Query would return up to {self.requested} nodes; the maximum is "
-                f"{MAX_REQUESTED_NODES}. Ask for fewer items (first) or less nesting.",
-                extensions={"code": TOO_COMPLEX, "cost": {
-                    "requestedNodes": self.requested, "maximumNodes": MAX_REQUESTED_NODES}},
-            )])  # fmt: skip
+        if context.result is None:  # an earlier extension may have refused the document
+            self.requested = estimate_nodes(
+                context.schema._schema, context.graphql_document,  # type: ignore[arg-type]
+                context.variables, context.operation_name,
+            )  # fmt: skip
+            if self.requested > MAX_REQUESTED_NODES:
+                # A result set here makes strawberry skip execution: no resolver, no SQL.
+                context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
+                    f"Query would return up to {self.requested} nodes; the maximum is "
+                    f"{MAX_REQUESTED_NODES}. Ask for fewer items (first) or less nesting.",
+                    extensions={"code": TOO_COMPLEX, "cost": {
+                        "requestedNodes": self.requested, "maximumNodes": MAX_REQUESTED_NODES}},
+                )])  # fmt: skip
+            else:
+                await self._reserve()
         yield
+
+    async def _reserve(self) -> None:
+        context = self.execution_context
+        clinova = getattr(context.context, "clinova", None)
+        if clinova is None:
+            return
+        request = context.context.request
+        limiter = request.app.state.rate_limiter
+        try:
+            self.reservation = await limiter.reserve(clinova.principal, units_for(self.requested))
+        except RateLimited as refusal:
+            self.refused = True
+            # graphql_schema.router answers it 429 with its headers, as REST does.
+            request.state.graphql_refusal = refusal
+            context.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
 
     async def get_results(self) -> dict[str, Any]:
         context = self.execution_context
         clinova = getattr(context.context, "clinova", None)
-        if clinova is None:
+        if clinova is None or self.refused:
             return {}
         result = context.result
         actual = 0
         if result and result.data:
             counted = context.context.result_nodes
             actual = (count_nodes(result.data) if counted is None else counted) - 1
-        units = max(1, math.ceil(actual / NODES_PER_UNIT))
+        units = units_for(actual)
         request = context.context.request
         request.state.graphql_operation = context.operation_name or "anonymous"
         limiter = request.app.state.rate_limiter
-        budget: Budget = await limiter.charge(clinova.principal, units, strict=False)
+        budget: Budget = (
+            await limiter.settle(self.reservation, units)
+            if self.reservation is not None
+            # Refused before execution (parse, validation, limits): like a REST call.
+            else await limiter.charge(clinova.principal, units, strict=False)
+        )
         request.state.budget = budget
         return {"cost": {
-            "requestedNodes": getattr(self, "requested", 0),
+            "requestedNodes": self.requested,
             "actualNodes": max(actual, 0),
             "unitsCharged": units,
             "throttleStatus": {

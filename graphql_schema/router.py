@@ -65,6 +65,11 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             if getattr(request.state, "graphql_request_error", False):
                 response.status_code = 400
+        refusal = getattr(request.state, "graphql_refusal", None)
+        if isinstance(response, Response) and refusal is not None:
+            # Over budget once the estimate is known (graphql_schema.cost): as REST answers.
+            response.status_code = refusal.status
+            response.headers.update(refusal.headers)
         return response
 
 
