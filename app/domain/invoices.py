@@ -4,14 +4,17 @@ from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
 from app.domain._lookup import existing, loaded_or_missing, referenced
-from app.errors import Invalid
+from app.errors import Invalid, ServiceUnavailable
 from app.inputs import InvoiceInput
-from app.invoice_numbers import allocate_invoice_numbers
+from app.invoice_numbers import CounterBusy, number_invoice, unnumbered
 from app.models import Invoice, InvoiceItem, InvoiceStatus, MedicalRecord, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
 from app.timestamps import utc_now
 
 ORDER = SortKey(Invoice.created_at, Invoice.id, descending=True)
+# A create whose turn at the counter outlasted the command timeout queues again
+# (app.invoice_numbers): a queue of writers is load, answered 503 only past this.
+NUMBERING_ATTEMPTS = 3
 
 
 async def get_invoice(ctx: RequestContext, invoice_id: str) -> Invoice:
@@ -41,6 +44,17 @@ def _mismatch(field: str, reason: str) -> Invalid:
 
 
 async def create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
+    attempts = NUMBERING_ATTEMPTS
+    while True:
+        try:
+            return await _create_invoice(ctx, data)
+        except CounterBusy:
+            attempts -= 1
+            if not attempts:
+                raise ServiceUnavailable("Invoice numbering is busy, retry shortly") from None
+
+
+async def _create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
     async with ctx.writing() as session:
         await referenced(session, Owner, data.owner_id, "ownerId")
         pet_id = data.pet_id
@@ -55,25 +69,23 @@ async def create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
             pet = await referenced(session, Pet, pet_id, "petId")
             if pet.owner_id != data.owner_id:
                 raise _mismatch("petId", "is not a pet of ownerId")
-        created_at = utc_now()
-        [number] = await allocate_invoice_numbers(
-            session, clinic_id=ctx.principal.clinic_id, year=created_at.year
-        )
         items = [
             InvoiceItem(position=i, name=item.name, price=item.price, quantity=item.quantity)
             for i, item in enumerate(data.items)
         ]
         invoice = Invoice(
-            invoice_number=number,
+            invoice_number=unnumbered(),
             owner_id=data.owner_id,
             pet_id=pet_id,
             medical_record_id=data.medical_record_id,
             total_amount=sum((i.price * i.quantity for i in items), start=Decimal(0)),
             status=InvoiceStatus.UNPAID,
-            created_at=created_at,
+            created_at=utc_now(),
             items=items,
         )
         session.add(invoice)
+        await session.flush()
+        await number_invoice(session, invoice)
     return invoice
 
 
