@@ -6,16 +6,24 @@ from strawberry.types import Info
 
 from app.context import RequestContext
 from app.dependencies import database, open_request_context
+from graphql_schema.response_size import ResponseBudget
 
 
 class GraphQLContext(BaseContext):
-    def __init__(self, clinova: RequestContext | None, *, planned: bool = False) -> None:
+    def __init__(
+        self,
+        clinova: RequestContext | None,
+        *,
+        planned: bool = False,
+        max_response_bytes: int = 0,
+    ) -> None:
         super().__init__()
         self.clinova = clinova
         # Whether graphql_schema.planner may run this request's query.
         self.planned = planned
-        # Objects in the result, when the planner counted them while building it.
-        self.result_nodes: int | None = None
+        # Nodes of the answer (graphql_schema.cost), counted by the executor building it.
+        self.nodes = 0
+        self.response_budget = ResponseBudget(max_response_bytes)
 
 
 def is_ide_request(request: Request) -> bool:
@@ -34,8 +42,13 @@ async def graphql_context(request: Request) -> AsyncIterator[GraphQLContext]:
         return
     # Only checks that budget is left; graphql_schema.cost reserves the estimate
     # once the document is known to be valid, and settles to what ran.
+    settings = database(request).settings
     async with open_request_context(request, cost=0) as context:
-        yield GraphQLContext(context, planned=database(request).settings.graphql_planner)
+        yield GraphQLContext(
+            context,
+            planned=settings.graphql_planner,
+            max_response_bytes=settings.max_response_bytes,
+        )
 
 
 def ctx(info: Info) -> RequestContext:

@@ -2,16 +2,19 @@
 
 Before execution the document's nodes are estimated the way GitHub limits
 them: a connection counts its `first` (default 50, at most 100), a nested list
-counts an assumed fan-out (below), and nested lists multiply. Over
-MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before any
-SQL. Otherwise the estimate's units, ceil(nodes / 100) and at least 1, are
+counts an assumed fan-out (below), and nested lists multiply; a JSON field
+(a lab panel) weighs what the largest one accepted would (JSON_FIELD_NODES).
+Over MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before
+any SQL. Otherwise the estimate's units, ceil(nodes / 100) and at least 1, are
 reserved from the key's budget before any resolver runs (429 when none is
 left), so concurrent requests never answer more than the budget allows. After
-execution the reservation is settled to the actual cost, ceil(actual nodes /
-100) units, at least 1, so a REST call (1 unit) and a GraphQL call share one
-budget fairly. Every response reports it in `extensions.cost`, as Shopify
-does; the budget refills whole (restoreRate units) when its one-minute window
-ends (restoresAt).
+execution the reservation is settled to the actual cost: ceil(actual nodes /
+100) units, at least 1, where the actual nodes are the objects the executor
+built and each JSON value weighs one node per JSON_BYTES_PER_NODE bytes of it
+(at least one). A REST call (1 unit) and a GraphQL call share one budget
+fairly. Every response reports it in `extensions.cost`, as Shopify does; the
+budget refills whole (restoreRate units) when its one-minute window ends
+(restoresAt).
 """
 
 import math
@@ -25,6 +28,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -40,9 +44,14 @@ from app.errors import RateLimited
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.rate_limits import Budget, Reservation
 from graphql_schema.limits import TOO_COMPLEX
+from graphql_schema.response_size import json_size
 
 MAX_REQUESTED_NODES = 100_000
 NODES_PER_UNIT = 100
+# A JSON value weighs a node per this many bytes: about one record with its fields.
+JSON_BYTES_PER_NODE = 1_000
+# The largest lab panel accepted is 20,000 characters (app.inputs).
+JSON_FIELD_NODES = 20
 # Assumed children per parent for relationship lists, from the demo data's shape
 # with headroom (owners have 1-4 pets, pets ~4 records, records ~0.6 invoices).
 FAN_OUT: dict[tuple[str, str], int] = {
@@ -88,6 +97,8 @@ class _Walker:
                 continue
             definition = owner.fields.get(field.name.value)
             target = get_named_type(definition.type) if definition else None
+            if is_json(target):
+                total += multiplier * JSON_FIELD_NODES
             if not isinstance(target, GraphQLObjectType) or field.selection_set is None:
                 continue
             nodes = multiplier * FAN_OUT.get((owner.name, field.name.value), 1)
@@ -125,23 +136,16 @@ class _Walker:
         return DEFAULT_PAGE_SIZE
 
 
-def count_nodes(value: Any) -> int:
-    """Objects in a result, introspection aside.
+def is_json(type_: Any) -> bool:
+    return isinstance(type_, GraphQLScalarType) and type_.name == "JSON"
 
-    A loop over a stack, not recursion: a dashboard holds thousands of objects,
-    and a generator per object cost more than the rest of its accounting.
-    """
-    total, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            total += 1
-            pending.extend(
-                v for k, v in item.items() if isinstance(v, dict | list) and not k.startswith("__")
-            )
-        elif isinstance(item, list):
-            pending.extend(item)
-    return total
+
+def leaf_cost(value: Any) -> tuple[int, int]:
+    """The nodes and bytes a completed leaf adds: a JSON object or list weighs by its size."""
+    size = json_size(value)
+    if isinstance(value, dict | list):
+        return max(1, math.ceil(size / JSON_BYTES_PER_NODE)), size
+    return 0, size
 
 
 def units_for(nodes: int) -> int:
@@ -196,11 +200,7 @@ class QueryCost(SchemaExtension):
         clinova = getattr(context.context, "clinova", None)
         if clinova is None or self.refused:
             return {}
-        result = context.result
-        actual = 0
-        if result and result.data:
-            counted = context.context.result_nodes
-            actual = (count_nodes(result.data) if counted is None else counted) - 1
+        actual = context.context.nodes
         units = units_for(actual)
         request = context.context.request
         request.state.graphql_operation = context.operation_name or "anonymous"
@@ -214,7 +214,7 @@ class QueryCost(SchemaExtension):
         request.state.budget = budget
         return {"cost": {
             "requestedNodes": self.requested,
-            "actualNodes": max(actual, 0),
+            "actualNodes": actual,
             "unitsCharged": units,
             "throttleStatus": {
                 "maximumAvailable": budget.limit,

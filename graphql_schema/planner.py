@@ -13,7 +13,9 @@ extensions other than scope checks) and whatever would answer with an error (a
 missing scope, an unknown id, a bad argument, a database failure) declines, and
 graphql-core executes the operation as usual. So the answer is always the
 standard executor's; `tests/test_planned_execution.py` checks that byte for
-byte on a generated corpus of documents.
+byte on a generated corpus of documents. It counts what it builds as the
+standard executor does (graphql_schema.counted_execution), a level at a time,
+and stops once the answer is over its byte bound.
 """
 
 from collections.abc import Callable, Sequence
@@ -39,7 +41,6 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 from graphql.execution.values import get_argument_values
 from strawberry.permission import PermissionExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
@@ -47,8 +48,10 @@ from strawberry.types.field import StrawberryField
 from app.context import RequestContext
 from app.observability import GRAPHQL_EXECUTIONS
 from app.scopes import require_scope
-from graphql_schema.cost import count_nodes
+from graphql_schema.cost import is_json, leaf_cost
+from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION, Relation
+from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
 FieldDetailsList = list[FieldDetails]
 
@@ -106,7 +109,7 @@ def _make_plan(field_def: GraphQLField) -> _FieldPlan | None:
     return _FieldPlan(field, scopes, field.metadata.get(RELATION))  # type: ignore[arg-type]
 
 
-class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlannedExecutor(CountingExecutor):
     def execute_collected_root_fields(
         self,
         root_type: GraphQLObjectType,
@@ -129,11 +132,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         new_defer_usages: Sequence[Any],
     ) -> Any:
-        # Objects (result dicts) built, counted as graphql_schema.cost counts them.
-        self._nodes = 0
+        answer = self.context_value
         try:
             (data,) = await self._objects(root_type, [root_value], grouped_field_set)
         except Exception:  # any failure is the standard executor's to answer
+            if answer.response_budget.exceeded:
+                return None  # refused whole: the standard executor would build as much
             GRAPHQL_EXECUTIONS.labels("standard").inc()
             # As if the planner had never run: the session is rolled back after
             # a database error (SQLite's read transaction; the session's own
@@ -141,9 +145,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             # standard executor awaits, and so the order of its errors.
             await self._request.session.rollback()
             self._request.loaders.clear()
+            answer.nodes = answer.response_budget.spent = 0
         else:
             GRAPHQL_EXECUTIONS.labels("planned").inc()
-            self.context_value.result_nodes = self._nodes
             return data
         result = super().execute_collected_root_fields(
             root_type, root_value, grouped_field_set, False, new_defer_usages
@@ -160,15 +164,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> list[dict[str, Any]]:
         """Complete one level: every object of `type_` with the same selection."""
         results: list[dict[str, Any]] = [{} for _ in objects]
-        self._nodes += len(results)
+        budget = self.context_value.response_budget
         for response_key, details in fields.items():
+            budget.spend((len(response_key) + KEY_OVERHEAD) * len(results))
             name = details[0].node.name.value
-            if response_key.startswith("__") and name != "__typename":
-                # Cost accounting skips what such a key holds; counting it here would not.
-                raise _Decline(response_key)
             if name == "__typename":
                 for result in results:
                     result[response_key] = type_.name
+                budget.spend(column_size([type_.name]) * len(results))
                 continue
             field_def = self.schema.get_field(type_, name)
             if field_def is None or name.startswith("__"):
@@ -177,6 +180,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             completed = await self._complete(field_def.type, details, values)
             for result, value in zip(results, completed, strict=True):
                 result[response_key] = value
+            if budget.exceeded:
+                raise _Decline("over the answer's byte bound")
         return results
 
     async def _resolve(
@@ -279,6 +284,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             if new_defer_usages:
                 raise _Decline("@defer")
             present = _present(values)
+            if not type_.name.startswith("__"):
+                self.context_value.nodes += len(present)
             completed = await self._objects(type_, present, grouped)
             if present is values:
                 return completed
@@ -287,12 +294,23 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(type_, GraphQLLeafType):
             verbatim = _VERBATIM.get(type_)
             if verbatim is not None and verbatim.issuperset(map(type, values)):
+                self.context_value.response_budget.spend(column_size(_present(values)))
                 return values
             coerce: Callable[[Any], Any] = type_.coerce_output_value
             coerced = [None if value is None else coerce(value) for value in values]
             if coerced.count(None) != values.count(None) or any(c is Undefined for c in coerced):
                 raise _Decline("a value the scalar cannot represent")
-            # A JSON value's objects count as nodes too (count_nodes walks every dict).
-            self._nodes += sum(count_nodes(c) for c in coerced if isinstance(c, dict | list))
+            self._spend_leaves(type_, _present(coerced))
             return coerced
         raise _Decline(f"abstract type {type_}")
+
+    def _spend_leaves(self, type_: GraphQLLeafType, values: list[Any]) -> None:
+        """What completed leaves add to the answer, as CountingExecutor counts each."""
+        answer = self.context_value
+        if not is_json(type_):
+            answer.response_budget.spend(column_size(values))
+            return
+        for value in values:  # JSON values weigh one by one, by their size
+            nodes, size = leaf_cost(value)
+            answer.nodes += nodes
+            answer.response_budget.spend(size)

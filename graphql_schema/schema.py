@@ -29,6 +29,12 @@ class ClinovaSchema(strawberry.Schema):
         # Every result leaves through here, including errors raised while parsing,
         # which never reach an extension's on_operation exit.
         result = await super().execute(query, variable_values, context_value, *args, **kwargs)
+        budget = getattr(context_value, "response_budget", None)
+        if budget is not None and budget.exceeded:
+            # What was built of an answer over its bound is dropped whole; its cost stays.
+            result = ExecutionResult(
+                data=None, errors=[budget.refusal()], extensions=result.extensions
+            )
         if result.errors:
             clinova = getattr(context_value, "clinova", None)
             result.errors = code_errors(result.errors, clinova.request_id if clinova else "")
@@ -48,6 +54,7 @@ schema = ClinovaSchema(
     # Classes and factories: each operation gets fresh extension instances (the
     # parser and validation caches themselves live at module level in strawberry).
     extensions=[
+        # Before QueryCost: a document it refuses reserves no budget.
         ArgumentBounds,
         QueryCost,
         DepthLimit,

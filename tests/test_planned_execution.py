@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 from graphql import GraphQLObjectType, get_named_type
 
 from app.database import Database
 from app.demo_data import seed_demo_clinic
 from app.observability import GRAPHQL_EXECUTIONS
-from graphql_schema import cost
 from graphql_schema.schema import schema
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_key, make_owner, make_pet, make_record
@@ -264,21 +262,22 @@ async def test_nested_levels_read_only_the_columns_asked_for(
     assert ("IN (" if db.settings.is_sqlite else "= ANY (") in pets
 
 
-async def test_a_planned_answer_is_costed_without_walking_it_again(
-    db: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+async def test_both_executors_cost_an_answer_alike_while_building_it(
+    backend: Backend, client: httpx.AsyncClient
 ) -> None:
-    # Given an owner with a pet whose record carries a lab panel (JSON objects count too)
+    # Given an owner with a pet whose record carries a small lab panel
+    db = backend.db
     clinic = await make_clinic(db)
     owner = await make_owner(db, clinic.clinic_id)
     pet = await make_pet(db, clinic.clinic_id, owner.id)
     await make_record(db, clinic.clinic_id, pet.id, blood_test={"wbc": {"value": 7.1}})
-    walked: list[object] = []
-    monkeypatch.setattr(cost, "count_nodes", lambda data: walked.append(data) or 0)
-    # when a query the planner runs asks for all of it
-    body = await gql(
-        client, clinic, "{ owners { nodes { pets { medicalRecords { bloodTest } } } } }"
-    )
-    # then its cost counts connection, owner, pet, record and the panel's two objects,
-    # from what the planner counted while building the answer
-    assert body["extensions"]["cost"]["actualNodes"] == 6
-    assert walked == []
+    query = "{ owners { nodes { pets { medicalRecords { bloodTest } } } } }"
+    # when the planner and the standard executor answer a query for all of it
+    planned = await gql(client, clinic, query)
+    async with app_client(backend.settings.database_url, graphql_planner=False) as standard:
+        unplanned = (
+            await standard.post("/graphql", json={"query": query}, headers=clinic.headers)
+        ).json()
+    # then both count connection, owner, pet and record, and the panel by its size (one node)
+    assert planned["extensions"]["cost"]["actualNodes"] == 5
+    assert unplanned["extensions"]["cost"]["actualNodes"] == 5
