@@ -14,17 +14,25 @@ async def existing(
 ) -> Row:
     """The row with this id in the caller's clinic, or RESOURCE_NOT_FOUND.
 
-    `lock` holds the row until commit (PostgreSQL; SQLite writers are serial anyway).
+    `lock` holds the row until commit (PostgreSQL; SQLite writers are serial anyway),
+    and reads it as it is now, not as an earlier read of the request left it.
     """
-    row = await session.get(model, id_, with_for_update=lock or None)
+    row = await session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
     if row is None:
         raise NotFound.for_id(entity, id_)
     return row
 
 
-async def referenced(session: AsyncSession, model: type[Row], id_: str, field: str) -> Row:
-    """A row a body points at: a missing one is the caller's VALIDATION_ERROR."""
-    row = await session.get(model, id_)
+async def referenced(
+    session: AsyncSession, model: type[Row], id_: str, field: str, *, key_share: bool = False
+) -> Row:
+    """A row a body points at: a missing one is the caller's VALIDATION_ERROR.
+
+    `key_share` reads it as it is now and keeps it from being locked for update
+    (as `existing(lock=True)` does) until commit; edits that do not lock it go on.
+    """
+    lock = {"read": True, "key_share": True} if key_share else None
+    row = await session.get(model, id_, with_for_update=lock, populate_existing=key_share)
     if row is None:
         raise Invalid(
             f"{field} does not name a record of this clinic",

@@ -59,8 +59,10 @@ async def _create_invoice(ctx: RequestContext, data: InvoiceInput) -> Invoice:
         await referenced(session, Owner, data.owner_id, "ownerId")
         pet_id = data.pet_id
         if data.medical_record_id is not None:
+            # Locked until commit: the record cannot move to another pet meanwhile
+            # (app.domain.medical_records), or this pairing would not hold.
             record = await referenced(
-                session, MedicalRecord, data.medical_record_id, "medicalRecordId"
+                session, MedicalRecord, data.medical_record_id, "medicalRecordId", key_share=True
             )
             if pet_id is not None and record.pet_id != pet_id:
                 raise _mismatch("medicalRecordId", "is not a record of petId")

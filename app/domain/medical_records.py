@@ -1,13 +1,13 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, exists, select
 
 from app.context import RequestContext
 from app.domain._lookup import existing, loaded_or_missing, referenced
 from app.errors import Invalid
 from app.inputs import MedicalRecordInput, MedicalRecordPatch, patch_values
 from app.last_visit import refresh_last_visit
-from app.models import MedicalRecord, Pet
+from app.models import Invoice, MedicalRecord, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
 from app.timestamps import parse_timestamp
 
@@ -63,13 +63,29 @@ async def update_medical_record(
     ctx: RequestContext, record_id: str, patch: MedicalRecordPatch
 ) -> MedicalRecord:
     values = patch_values(patch)
+    moving = "pet_id" in values
     async with ctx.writing():
-        record = await existing(ctx.session, MedicalRecord, record_id, "Medical record")
+        # A move locks the record, so an invoice being created for it is either
+        # committed first and seen below, or waits and validates the moved record.
+        record = await existing(
+            ctx.session, MedicalRecord, record_id, "Medical record", lock=moving
+        )
         owners = {(await existing(ctx.session, Pet, record.pet_id, "Pet")).owner_id}
-        if "pet_id" in values:
+        if moving and values["pet_id"] != record.pet_id:
             owners.add((await referenced(ctx.session, Pet, values["pet_id"], "petId")).owner_id)
+            await _refuse_moving_billed(ctx, record.id)
         for name, value in values.items():
             setattr(record, name, value)
         await ctx.session.flush()
         await refresh_last_visit(ctx.session, owners)
     return record
+
+
+async def _refuse_moving_billed(ctx: RequestContext, record_id: str) -> None:
+    # Invoices keep the pet that was billed (contract, "History"); a record moved
+    # from under them would pair an invoice with a record of another pet.
+    if await ctx.session.scalar(select(exists().where(Invoice.medical_record_id == record_id))):
+        reason = "the record has invoices, which keep the pet that was billed"
+        raise Invalid(
+            "A medical record with invoices cannot move to another pet", details={"petId": reason}
+        )

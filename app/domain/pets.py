@@ -49,7 +49,8 @@ async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
             setattr(pet, name, value)
         await ctx.session.flush()
         if pet.owner_id != previous_owner:
-            # The pet's records move with it, and so do both owners' last visits.
+            # The pet's records move with it, and so do both owners' last visits;
+            # its invoices stay with the owner who was billed (contract, "History").
             await refresh_last_visit(ctx.session, {previous_owner, pet.owner_id})
     return pet
 
