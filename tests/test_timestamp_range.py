@@ -172,14 +172,21 @@ async def test_a_graphql_record_date_in_a_document_is_bounded_too(
     clinic = await make_clinic(db)
     owner = await make_owner(db, clinic.clinic_id)
     pet = await make_pet(db, clinic.clinic_id, owner.id)
-
-    body = await gql(
-        client, clinic,
+    literal = f'"{OVERFLOWING[0]}"'
+    document = (
         f'mutation {{ createMedicalRecord(input: {{petId: "{pet.id}", '
-        f'date: "{OVERFLOWING[0]}", title: "X"}}) {{ id }} }}',
-    )  # fmt: skip
+        f'date: {literal}, title: "X"}}) {{ id }} }}'
+    )
 
-    _refused(body, "date")
+    body = await gql(client, clinic, document)
+
+    assert body["data"] is None
+    assert codes(body) == ["VALIDATION_ERROR"]
+    [error] = body["errors"]
+    assert "1900-01-01 to 2999-12-31" in error["message"]
+    # A literal's error points at it in the document rather than naming its field.
+    [at] = error["locations"]
+    assert document.splitlines()[at["line"] - 1][at["column"] - 1 :].startswith(literal)
 
 
 @pytest.mark.parametrize("argument", ["start", "end"])
