@@ -101,6 +101,33 @@ async def test_a_lock_wait_past_the_command_timeout_is_queued_again(
             assert await creating == f"INV-{YEAR}-000002"
 
 
+async def test_a_counter_held_past_every_attempt_is_503_and_takes_no_number(
+    backend: Backend,
+) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("SQLite's writers queue at BEGIN on its busy timeout, not on a row lock")
+    clinic = await make_clinic(backend.db)
+    owner = await make_owner(backend.db, clinic.clinic_id)
+    settings = {"rate_limit_per_minute": 1_000_000, "db_command_timeout": 0.2}
+    async with app_client(backend.settings.database_url, **settings) as instance:
+        assert await _create(instance, clinic, owner.id) == f"INV-{YEAR}-000001"
+        variables = {"input": {"ownerId": owner.id, "items": [ITEM]}}
+
+        # Given a writer holding the counter through three attempts' timeouts...
+        async with backend.db.engine.connect() as holder:
+            await holder.begin()
+            await holder.execute(
+                select(InvoiceCounter).where(InvoiceCounter.clinic_id == clinic.clinic_id)
+                .with_for_update()
+            )  # fmt: skip
+            refused = await gql(instance, clinic, CREATE_INVOICE, variables)
+            await holder.commit()
+
+        # ...the create gives up as the outage it now is, and gave back no number.
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["SERVICE_UNAVAILABLE"]
+        assert await _create(instance, clinic, owner.id) == f"INV-{YEAR}-000002"
+
+
 async def test_a_create_that_rolls_back_gives_its_number_back(db: Database) -> None:
     clinic = await make_clinic(db)
     owner = await make_owner(db, clinic.clinic_id)
