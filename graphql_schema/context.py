@@ -16,6 +16,8 @@ class GraphQLContext(BaseContext):
         self.planned = planned
         # Objects in the result, when the planner counted them while building it.
         self.result_nodes: int | None = None
+        # The operationName the request gave (None: it gave none), set by the router.
+        self.requested_operation: str | None = None
 
 
 def is_ide_request(request: Request) -> bool:

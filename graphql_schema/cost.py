@@ -168,7 +168,6 @@ class QueryCost(SchemaExtension):
             actual = (count_nodes(result.data) if counted is None else counted) - 1
         units = max(1, math.ceil(actual / NODES_PER_UNIT))
         request = context.context.request
-        request.state.graphql_operation = context.operation_name or "anonymous"
         limiter = request.app.state.rate_limiter
         budget: Budget = await limiter.charge(clinova.principal, units, strict=False)
         request.state.budget = budget

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestContext
 from app.errors import Invalid, NotFound
+from app.ids import looks_like_id
 
 Row = TypeVar("Row")
 
@@ -16,7 +17,9 @@ async def existing(
 
     `lock` holds the row until commit (PostgreSQL; SQLite writers are serial anyway).
     """
-    row = await session.get(model, id_, with_for_update=lock or None)
+    row = (
+        await session.get(model, id_, with_for_update=lock or None) if looks_like_id(id_) else None
+    )
     if row is None:
         raise NotFound.for_id(entity, id_)
     return row
@@ -24,7 +27,7 @@ async def existing(
 
 async def referenced(session: AsyncSession, model: type[Row], id_: str, field: str) -> Row:
     """A row a body points at: a missing one is the caller's VALIDATION_ERROR."""
-    row = await session.get(model, id_)
+    row = await session.get(model, id_) if looks_like_id(id_) else None
     if row is None:
         raise Invalid(
             f"{field} does not name a record of this clinic",
