@@ -15,7 +15,7 @@ from app import api_keys
 from app.database import Database, write_transaction
 from app.errors import NotFound
 from app.logging_config import logging_config
-from app.migrate import migrate
+from app.migrate import migrate, schema_problem
 from app.models import Clinic
 from app.scopes import ALL_SCOPES, parse_scopes
 from app.settings import get_settings
@@ -25,11 +25,20 @@ T = TypeVar("T")
 DEMO_FILE = Path(".clinova-demo.json")
 
 
-def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+def _with_database(work: Callable[[Database], Awaitable[T]], *, migrated: bool = True) -> T:
+    """Runs `work`; unless it migrates, on a schema at the latest revision only.
+
+    A command on a database that was never migrated would end in a traceback
+    of missing tables; it says in one line what to do instead.
+    """
+
     async def run() -> T:
         # Operator commands run bulk statements: not the per-request timeout.
         db = Database(get_settings().model_copy(update={"db_command_timeout": 600}))
         try:
+            problem = await schema_problem(db.engine) if migrated else None
+            if problem is not None:
+                raise click.ClickException(problem)
             return await work(db)
         finally:
             await db.dispose()
@@ -88,7 +97,7 @@ def migrate_command() -> None:
     async def work(db: Database) -> None:
         await migrate(db.engine)
 
-    _with_database(work)
+    _with_database(work, migrated=False)
     click.echo("database is at the latest revision")
 
 

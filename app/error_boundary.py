@@ -1,7 +1,7 @@
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.body_limit import Render
+from app.http import Render
 from app.response_start import on_response_start
 
 

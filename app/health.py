@@ -24,7 +24,7 @@ async def readyz(request: Request) -> JSONResponse:
         raise ServiceUnavailable("The database is unreachable") from error
     # Rate limits degrade to per-instance counters without Redis; say so, still ready.
     return JSONResponse(
-        {"status": "ready", "database": "ok", "rateLimits": rate_limiter(request).mode}
+        {"status": "ready", "database": "ok", "rateLimits": await rate_limiter(request).readiness()}
     )
 
 
@@ -35,6 +35,7 @@ async def metrics(request: Request) -> Response:
         raise NotFound("Route not found")
     if settings.metrics_token is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, settings.metrics_token):
+        # Header bytes are the caller's: compared as bytes, any of them is just a wrong token.
+        if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
             raise Unauthorized("Metrics need the metrics token")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.ids import looks_like_id
 from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet, columns
 from app.observability import LOADER_BATCH
 from app.rows import read_rows
@@ -86,8 +87,13 @@ class _ModelLoader(DataLoader[str, Any]):
 class _ByIdLoader(_ModelLoader, Generic[Row]):
     async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
         LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
-        query = select(*self.selected()).where(self.among(self.model.id, ids))
-        by_id = {row.id: row for row in await read_rows(self.session, query)}
+        # What is not shaped like an id names no row, on either backend (and a
+        # NUL, which PostgreSQL refuses in text, never reaches it).
+        wanted = [id_ for id_ in ids if looks_like_id(id_)]
+        by_id = {}
+        if wanted:
+            query = select(*self.selected()).where(self.among(self.model.id, wanted))
+            by_id = {row.id: row for row in await read_rows(self.session, query)}
         # Rows read like the model (the same attribute names); typed as the model.
         return cast(list[Row | None], [by_id.get(id_) for id_ in ids])
 

@@ -13,13 +13,13 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from app import secrets_in_logs
-from app.body_limit import BodyLimitMiddleware
 from app.database import Database, database_error
 from app.error_boundary import ErrorBoundary
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.garbage_collection import settle_for_serving
 from app.health import router as health_router
-from app.idempotency import IdempotencyMiddleware
+from app.http.body import WholeBodyMiddleware
+from app.http.idempotency import IdempotencyRecorder, Replayed, replay_response
 from app.observability import ObservabilityMiddleware, count_statements, note_error
 from app.rate_limits import RATE_LIMIT_HEADERS, RateLimiter, RateLimitHeadersMiddleware
 from app.request_ids import HEADER as REQUEST_ID_HEADER
@@ -44,13 +44,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await db.dispose()
 
-    app = FastAPI(title="ClinovaVet API", version="1.0.0", lifespan=lifespan)
+    # No redirects: one built from the request's Host header would point anywhere.
+    app = FastAPI(
+        title="ClinovaVet API", version="1.0.0", lifespan=lifespan, redirect_slashes=False
+    )
     app.state.db = db
     count_statements(db.engine)
     app.state.rate_limiter = RateLimiter(settings)
-    app.add_middleware(IdempotencyMiddleware, render=handle_error)
+    app.add_middleware(IdempotencyRecorder)
     app.add_middleware(ErrorBoundary, render=handle_error)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, render=handle_error)
+    app.add_middleware(
+        WholeBodyMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout,
+        render=handle_error,
+    )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware)
     if settings.cors_origins:
@@ -65,11 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, handle_error)
+    app.add_exception_handler(Replayed, replay)
     app.include_router(health_router)
     app.include_router(ClinovaGraphQLRouter(), prefix="/graphql", include_in_schema=False)
     app.include_router(api_router)
     install_openapi(app)
     return app
+
+
+async def replay(_request: Request, replayed: Exception) -> Response:
+    assert isinstance(replayed, Replayed)
+    return replay_response(replayed.answer)
 
 
 def as_clinova_error(error: Exception) -> ClinovaError:
@@ -95,14 +109,20 @@ def as_clinova_error(error: Exception) -> ClinovaError:
     return ClinovaError("An internal error occurred; quote the request id to support")
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    # FastAPI makes one route per method, so Starlette's own Allow names only one.
-    methods: set[str] = set()
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    # FastAPI makes one route per method, so Starlette's own Allow names only one:
+    # ask the routes which methods they would take at this path.
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 async def handle_error(request: Request, error: Exception) -> Response:

@@ -5,6 +5,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,3 +38,20 @@ def _upgrade(connection: Connection, revision: str) -> None:
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def schema_problem(engine: AsyncEngine) -> str | None:
+    """Why the database cannot be used as it is (never migrated, or behind), or None."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_revision)
+    if current == head:
+        return None
+    state = (
+        "has never been migrated" if current is None else f"is at revision {current}, not {head}"
+    )
+    return f"the database {state}: run `clinova migrate` first"

@@ -55,14 +55,27 @@ def note_error(scope: Scope, code: str) -> None:
     scope.setdefault("state", {}).setdefault("error_codes", []).append(code)
 
 
+# Every label value comes from this service, never from the caller: a method
+# outside this set is "other", a route is its template, an operation is named
+# by the schema (`graphql_schema.operations`), so label sets are finite.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _route_template(scope: Scope) -> str:
-    """`/api/v1/owners/{id}`: bounded label values, and no ids or secrets in logs."""
-    if scope.get("route") is None:
+    """`/api/v1/owners/{id}`: bounded label values, and no ids or secrets in logs.
+
+    The matched route knows its own template; the prefix of the router that
+    included it is what of the path its pattern does not cover.
+    """
+    route = scope.get("route")
+    pattern = getattr(route, "path_regex", None)
+    if pattern is None:
         return "unmatched"
     path: str = scope["path"]
-    for name, value in scope.get("path_params", {}).items():
-        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
-    return path
+    for cut in (i for i, c in enumerate(f"{path}/") if c == "/"):
+        if pattern.fullmatch(path[cut:]):
+            return f"{path[:cut]}{route.path}"  # type: ignore[union-attr]
+    return "unmatched"
 
 
 class ObservabilityMiddleware:
@@ -90,7 +103,8 @@ class ObservabilityMiddleware:
         operation = state.get("graphql_operation") or ""
         codes: list[str] = state.get("error_codes", [])
         principal = state.get("principal")
-        REQUESTS.labels(scope["method"], route, operation, str(status)).inc()
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        REQUESTS.labels(method, route, operation, str(status)).inc()
         LATENCY.labels(route, operation).observe(seconds)
         for code in codes:
             ERRORS.labels(code).inc()
@@ -100,9 +114,9 @@ class ObservabilityMiddleware:
             "requestId": state.get("request_id"),
             "clinicId": getattr(principal, "clinic_id", None),
             "keyId": getattr(principal, "key_id", None),
-            "method": scope["method"],
+            "method": method,
             "route": route,
-            "operation": operation or None,
+            "operation": state.get("graphql_operation_name"),
             "status": status,
             "errors": codes,
             "durationMs": round(seconds * 1000, 2),

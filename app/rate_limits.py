@@ -99,6 +99,20 @@ class RateLimiter:
             return "memory"
         return "degraded" if self._shared_down_until > time.monotonic() else "redis"
 
+    async def readiness(self) -> str:
+        """The mode, after asking Redis now: unreachable since start is `degraded` too."""
+        if self._shared is not None:
+            try:
+                reachable = await self._shared.check()
+            except Exception as error:  # any Redis trouble: degrade, never fail
+                self._degrade(error)
+            else:
+                if reachable:
+                    self._shared_down_until = 0.0
+                else:
+                    self._degrade(ConnectionError("Redis did not answer PING"))
+        return self.mode
+
     def _item(self, principal: Principal) -> RateLimitItem:
         return RateLimitItemPerMinute(principal.rate_limit or self.default_per_minute)
 

@@ -29,9 +29,18 @@ class Principal:
         return f"apikey|{self.key_id}"
 
 
+def may(principal: Principal, scope: str) -> bool:
+    """What a key may do. `x:write` implies `x:read`, as Stripe's restricted keys do:
+    what a mutation answers is what a query with the same key may read."""
+    if scope in principal.scopes:
+        return True
+    resource, _, action = scope.partition(":")
+    return action == "read" and f"{resource}:write" in principal.scopes
+
+
 def require_scope(principal: Principal, scope: str) -> None:
     """The one check of a scope; surfaces turn the error into 403 or a nulled field."""
-    if scope not in principal.scopes:
+    if not may(principal, scope):
         raise Forbidden(f"This API key lacks the '{scope}' scope", details={"requiredScope": scope})
 
 

@@ -24,6 +24,8 @@ class GraphQLContext(BaseContext):
         # Nodes of the answer (graphql_schema.cost), counted by the executor building it.
         self.nodes = 0
         self.response_budget = ResponseBudget(max_response_bytes)
+        # The operationName the request gave (None: it gave none), set by the router.
+        self.requested_operation: str | None = None
 
 
 def is_ide_request(request: Request) -> bool:

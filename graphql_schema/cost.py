@@ -203,7 +203,6 @@ class QueryCost(SchemaExtension):
         actual = context.context.nodes
         units = units_for(actual)
         request = context.context.request
-        request.state.graphql_operation = context.operation_name or "anonymous"
         limiter = request.app.state.rate_limiter
         budget: Budget = (
             await limiter.settle(self.reservation, units)

@@ -3,6 +3,7 @@
 from functools import cache
 from typing import Any
 
+from strawberry import Schema
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -24,3 +25,10 @@ def requires(scope: str) -> type[BasePermission]:
 
     RequiresScope.__name__ = f"Requires_{scope.replace(':', '_')}"
     return RequiresScope
+
+
+def required_scopes(schema: Schema, type_name: str, field_name: str) -> tuple[str, ...]:
+    """The scopes a field declares, as `requires` put them on it."""
+    field = schema.get_field_for_type(field_name=field_name, type_name=type_name)
+    classes = field.permission_classes if field is not None else ()
+    return tuple(getattr(p, "required_scope", "") for p in classes)

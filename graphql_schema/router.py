@@ -6,11 +6,13 @@ from cross_web import HTTPException
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from app.bounded_json import decode_json
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
+from app.http.idempotency import replay_response
 from graphql_schema.context import graphql_context
 from graphql_schema.schema import schema
 
@@ -38,6 +40,25 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
         except TypeError:  # orjson's limits (integers beyond 64 bits in a JSON field)
             return json.dumps(data, separators=(",", ":")).encode()
 
+    def decode_json(self, data: str | bytes) -> object:
+        # Bodies, and GET's variables and extensions: the one bounded decoder.
+        return decode_json(data)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # What the request named, before strawberry falls back to the first operation.
+        context.requested_operation = request_data.operation_name
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._ide_html)
 
@@ -57,6 +78,14 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
         except HTTPException as problem:
             # Bad HTTP framing gets our envelope and code instead of plain text.
             raise _as_clinova_error(problem) from None
+        # An extension that skipped execution left the request's real answer here:
+        # over budget (graphql_schema.cost), or an Idempotency-Key's (.idempotency).
+        refusal: ClinovaError | None = getattr(request.state, "graphql_refusal", None)
+        if refusal is not None:
+            raise refusal
+        replay = getattr(request.state, "graphql_replay", None)
+        if replay is not None:
+            return replay_response(replay)
         if (
             isinstance(response, Response)
             and response.media_type == "application/json"
@@ -65,11 +94,6 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             if getattr(request.state, "graphql_request_error", False):
                 response.status_code = 400
-        refusal = getattr(request.state, "graphql_refusal", None)
-        if isinstance(response, Response) and refusal is not None:
-            # Over budget once the estimate is known (graphql_schema.cost): as REST answers.
-            response.status_code = refusal.status
-            response.headers.update(refusal.headers)
         return response
 
 

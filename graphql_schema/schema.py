@@ -8,8 +8,10 @@ from strawberry.types import ExecutionResult
 from app.observability import note_error
 from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
+from graphql_schema.idempotency import IdempotentMutations
 from graphql_schema.limits import AliasLimit, ArgumentBounds, DepthLimit, TokenLimit
 from graphql_schema.mutations import Mutation
+from graphql_schema.operations import SingleOperation
 from graphql_schema.planner import PlannedExecutor
 from graphql_schema.queries import Query
 from graphql_schema.scalars import SCALAR_MAP
@@ -54,9 +56,12 @@ schema = ClinovaSchema(
     # Classes and factories: each operation gets fresh extension instances (the
     # parser and validation caches themselves live at module level in strawberry).
     extensions=[
-        # Before QueryCost: a document it refuses reserves no budget.
+        # In this order: one operation, within its bounds (a document refused here
+        # reserves no budget), its budget reserved, then its Idempotency-Key.
+        SingleOperation,
         ArgumentBounds,
         QueryCost,
+        IdempotentMutations,
         DepthLimit,
         AliasLimit,
         TokenLimit,

@@ -6,7 +6,7 @@ from app.domain import owners
 from app.inputs import OwnerInput
 from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import shapes
-from rest_compat.auth import OwnersRead, OwnersWrite
+from rest_compat.auth import OwnersRead, OwnersWrite, OwnerWithPetsRead
 from rest_compat.bodies import parse_body
 from rest_compat.params import Limit, Offset, page, text_param
 
@@ -26,7 +26,7 @@ async def list_owners(
 
 
 @router.get("/owners/{id}", summary="Get an owner with their pets")
-async def get_owner(ctx: OwnersRead, id: str) -> shapes.OwnerWithPets:
+async def get_owner(ctx: OwnerWithPetsRead, id: str) -> shapes.OwnerWithPets:
     owner = await owners.get_owner(ctx, id)
     pets = await ctx.loaders.pets_by_owner_id.load(owner.id)
     return shapes.OwnerWithPets.with_pets(owner, pets)

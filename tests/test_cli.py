@@ -82,3 +82,21 @@ def test_bad_key_requests_fail_without_a_traceback(database_url: str) -> None:
         assert done.returncode != 0
         assert "Traceback" not in done.stderr
     assert "pets:eat" in bad_scope.stderr
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_commands_on_a_database_never_migrated_say_so_in_one_line(
+    request: pytest.FixtureRequest, tmp_path: Any, backend_name: str
+) -> None:
+    if backend_name == "postgresql":
+        url: str = request.getfixturevalue("scratch_postgres_url")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'never.db'}"
+    for command in (["seed", "--owners", "2"], ["keys", "list"]):
+        done = run(url, *command, ok=False)
+        assert done.returncode != 0
+        assert done.stderr.strip().splitlines() == [
+            "Error: the database has never been migrated: run `clinova migrate` first"
+        ]
+    run(url, "migrate")
+    run(url, "seed", "--owners", "2")

@@ -2,7 +2,7 @@ import time
 
 import httpx
 
-from tests.conftest import app_client
+from tests.conftest import Backend, app_client
 
 
 async def test_healthz_needs_no_key(client: httpx.AsyncClient) -> None:
@@ -30,3 +30,11 @@ async def test_readyz_is_503_fast_when_the_database_is_unreachable() -> None:
     assert response.headers["Retry-After"]
     assert elapsed < 5
     assert healthz.status_code == 200
+
+
+async def test_readyz_says_degraded_when_redis_was_never_reachable(backend: Backend) -> None:
+    # Nothing listens on port 9 of loopback: Redis is refused from the start.
+    async with app_client(backend.settings.database_url, redis_url="redis://127.0.0.1:9/0") as http:
+        first = await http.get("/readyz")
+    assert first.status_code == 200
+    assert first.json()["rateLimits"] == "degraded"

@@ -117,3 +117,34 @@ async def test_cors_allows_configured_origins(backend: Backend) -> None:
     assert "access-control-allow-origin" not in other.headers
     assert actual.headers["access-control-allow-origin"] == "https://app.example"
     assert "x-ratelimit-remaining" in actual.headers["access-control-expose-headers"].lower()
+
+
+async def test_no_metric_label_comes_from_the_caller(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(backend.db)
+    before = len((await client.get("/metrics")).text)
+    # Given: twenty operations with long names, and a method nobody knows.
+    for n in range(20):
+        name = f"Op{n}_" + "x" * 50_000
+        await client.post(
+            "/graphql", headers=clinic.headers,
+            json={"query": f"query {name} {{ owners(first: 1) {{ totalCount }} }}"},
+        )  # fmt: skip
+    await client.request("FROBNICATE", "/api/v1/owners", headers=clinic.headers)
+
+    text = (await client.get("/metrics")).text
+
+    # Then: /metrics names the operation by the schema, the method as "other",
+    # and has not grown with what callers sent.
+    assert "xxxxxxxx" not in text and "FROBNICATE" not in text
+    assert 'operation="query owners"' in text
+    assert 'method="other"' in text
+    assert len(text) - before < 20_000
+
+
+async def test_a_metrics_token_of_any_bytes_is_just_wrong(backend: Backend) -> None:
+    async with app_client(backend.settings.database_url, metrics_token="s3cret") as protected:
+        odd = await protected.get("/metrics", headers={"Authorization": b"Bearer s3cr\xe9t\xff"})  # type: ignore[dict-item]
+    assert odd.status_code == 401
+    assert odd.json()["error"]["code"] == "INVALID_API_KEY"

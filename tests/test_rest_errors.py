@@ -251,3 +251,55 @@ async def test_a_client_leaving_mid_body_is_not_a_server_error(
 
     assert sent[0]["status"] == 400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_header_bytes_that_are_not_text_are_a_wrong_key(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    odd = {"Authorization": b"Bearer \xff", "Idempotency-Key": b"k-\xff"}
+    rest = await client.post(
+        "/api/v1/owners", json={"firstName": "A", "lastName": "B"}, headers=odd
+    )  # type: ignore[arg-type]
+    graphql = await client.post("/graphql", json={"query": "{ __typename }"}, headers=odd)  # type: ignore[arg-type]
+
+    assert rest.status_code == 401 and envelope(rest)["code"] == "INVALID_API_KEY"
+    assert graphql.status_code == 401
+
+
+async def test_a_405_names_the_methods_of_its_route(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    owners = await client.put("/api/v1/owners", headers=clinic.headers)
+    owner = await client.delete("/api/v1/owners/c" + "0" * 24, headers=clinic.headers)
+    graphql = await client.put("/graphql", headers=clinic.headers)
+
+    assert owners.status_code == 405 and owners.headers["Allow"] == "GET, POST"
+    assert owner.status_code == 405 and owner.headers["Allow"] == "GET"
+    assert graphql.status_code == 405 and graphql.headers["Allow"] == "GET, POST"
+
+
+async def test_no_redirect_is_built_from_request_headers(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    response = await client.get(
+        "/api/v1/owners/", headers={**clinic.headers, "Host": "evil.example"}
+    )
+    assert response.status_code == 404
+    assert "Location" not in response.headers
+    assert envelope(response)["code"] == "RESOURCE_NOT_FOUND"
+
+
+async def test_an_id_that_is_not_an_id_is_not_found_on_every_backend(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    clinic = await make_clinic(db)
+    for path in ("/api/v1/owners/%00", "/api/v1/pets/a%00b", "/api/v1/invoices/%FF%00"):
+        response = await client.get(path, headers=clinic.headers)
+        assert response.status_code == 404, path
+        assert envelope(response)["code"] == "RESOURCE_NOT_FOUND"
+    graphql = await client.post(
+        "/graphql", json={"query": 'mutation { deletePet(id: "\\u0000") }'}, headers=clinic.headers
+    )
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "RESOURCE_NOT_FOUND"

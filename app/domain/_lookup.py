@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestContext
 from app.errors import Invalid, NotFound
+from app.ids import looks_like_id
 
 Row = TypeVar("Row")
 
@@ -17,7 +18,11 @@ async def existing(
     `lock` holds the row until commit (PostgreSQL; SQLite writers are serial anyway),
     and reads it as it is now, not as an earlier read of the request left it.
     """
-    row = await session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
+    row = (
+        await session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
+        if looks_like_id(id_)
+        else None
+    )
     if row is None:
         raise NotFound.for_id(entity, id_)
     return row
@@ -32,7 +37,11 @@ async def referenced(
     (as `existing(lock=True)` does) until commit; edits that do not lock it go on.
     """
     lock = {"read": True, "key_share": True} if key_share else None
-    row = await session.get(model, id_, with_for_update=lock, populate_existing=key_share)
+    row = (
+        await session.get(model, id_, with_for_update=lock, populate_existing=key_share)
+        if looks_like_id(id_)
+        else None
+    )
     if row is None:
         raise Invalid(
             f"{field} does not name a record of this clinic",
