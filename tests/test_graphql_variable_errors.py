@@ -32,7 +32,6 @@ QUERIES = {
         "$s",
     ),
     "object for ID": ("query($i: ID!) { owner(id: $i) { id } }", '{"i": {"id": "x"}}', "$i"),
-    "NaN for Int": ("query($n: Int) { owners(first: $n) { totalCount } }", '{"n": NaN}', "$n"),
 }
 MUTATIONS = {
     "number for a String field": (
@@ -84,6 +83,19 @@ async def test_bad_variables_are_a_request_error(
     legacy = await _ask(client, {**clinic.headers, "Accept": "application/json"}, method, case)
     assert legacy.status_code == 200
     assert _assert_validation_error(legacy, case[2])["data"] is None
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_nan_is_not_json_so_its_body_is_malformed(
+    db: Database, client: httpx.AsyncClient, method: str
+) -> None:
+    clinic = await make_clinic(db)
+    case = ("query($n: Int) { owners(first: $n) { totalCount } }", '{"n": NaN}', "$n")
+    for accept in (GRAPHQL_RESPONSE, "application/json"):
+        answer = await _ask(client, {**clinic.headers, "Accept": accept}, method, case)
+        # One bounded JSON decoder for every body (app.bounded_json): NaN is not JSON.
+        assert answer.status_code == 400
+        assert answer.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
 
 
 @pytest.mark.parametrize("case", MUTATIONS.values(), ids=MUTATIONS.keys())
