@@ -11,7 +11,7 @@ from app.scopes import Principal
 
 @dataclass
 class RequestContext:
-    """Everything one request works with, built once by `app.dependencies`."""
+    """Everything one request works with, built once by `app.http.dependencies`."""
 
     session: AsyncSession
     principal: Principal

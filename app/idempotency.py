@@ -120,6 +120,5 @@ async def _settle(session: AsyncSession, claimed: Claimed, answer: StoredAnswer 
 
 def _still_running() -> IdempotencyConflict:
     return IdempotencyConflict(
-        "A request with this Idempotency-Key is still running; retry shortly",
-        headers={"Retry-After": "1"},
+        "A request with this Idempotency-Key is still running; retry shortly"
     )

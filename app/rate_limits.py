@@ -25,17 +25,13 @@ from typing import TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import RateLimited
-from app.response_start import on_response_start
 from app.scopes import Principal
 from app.settings import Settings
 
 log = logging.getLogger("clinova.rate_limits")
 WINDOW_SECONDS = 60  # RateLimitItemPerMinute
-RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 REDIS_RETRY_SECONDS = 10.0
 REDIS_TIMEOUT_SECONDS = 0.5
 # Redis reports a window's end in whole seconds (TTL), so it may last up to a
@@ -53,17 +49,12 @@ class Budget:
     remaining: int
     reset_at: int  # epoch seconds
 
-    @property
-    def headers(self) -> dict[str, str]:
-        values = (self.limit, self.remaining, self.reset_at)
-        return {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values, strict=True)}
-
     def refused(self) -> RateLimited:
         retry_after = min(WINDOW_SECONDS, max(1, math.ceil(self.reset_at - time.time())))
         return RateLimited(
             f"Rate limit of {self.limit} per minute exceeded; retry in {retry_after} s",
             details={"limit": self.limit, "retryAfter": retry_after},
-            headers={**self.headers, "Retry-After": str(retry_after)},
+            budget=self,
         )
 
 
@@ -227,24 +218,3 @@ def _still_open(window_ends: float) -> bool:
 
 def _clamped(budget: Budget) -> Budget:
     return Budget(budget.limit, max(0, budget.remaining), budget.reset_at)
-
-
-class RateLimitHeadersMiddleware:
-    """Puts the key's budget, once a request has one, on its response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        def add_budget(start: Message) -> None:
-            budget: Budget | None = scope.get("state", {}).get("budget")
-            if budget is not None:
-                headers = MutableHeaders(scope=start)
-                for name, value in budget.headers.items():
-                    headers.setdefault(name, value)
-
-        await self.app(scope, receive, on_response_start(send, add_budget))

@@ -5,7 +5,7 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from app.context import RequestContext
-from app.dependencies import database, open_request_context
+from app.http.dependencies import database, open_request_context
 from graphql_schema.response_size import ResponseBudget
 
 

@@ -8,6 +8,7 @@ from graphql import FieldNode, GraphQLError
 
 from app.database import database_error
 from app.errors import ClinovaError
+from app.http.errors import http_status
 from graphql_schema.limits import TOO_COMPLEX, is_token_limit_error
 
 log = logging.getLogger("clinova.graphql")
@@ -83,10 +84,6 @@ def graphql_error_response(error: ClinovaError, request_id: str) -> JSONResponse
         "code": error.code,
         **({"details": error.details} if error.details else {}),
     }
-    if error.status >= 500:
+    if http_status(error) >= 500:
         extensions["requestId"] = request_id
-    return JSONResponse(
-        {"errors": [{"message": error.message, "extensions": extensions}]},
-        status_code=error.status,
-        headers=error.headers,
-    )
+    return JSONResponse({"errors": [{"message": error.message, "extensions": extensions}]})

@@ -133,6 +133,4 @@ def _as_clinova_error(problem: HTTPException) -> ClinovaError:
         return MethodNotAllowed(problem.reason)
     if problem.status_code == 404:
         return NotFound(problem.reason)
-    error = Invalid(problem.reason)
-    error.status = problem.status_code
-    return error
+    return Invalid(problem.reason)

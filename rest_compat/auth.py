@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.context import RequestContext
-from app.dependencies import request_context
+from app.http.dependencies import request_context
 from app.http.idempotency import Replayed, begin
 from app.scopes import require_scope
 

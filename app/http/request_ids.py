@@ -4,7 +4,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.response_start import on_response_start
+from app.http.response_start import on_response_start
 
 HEADER = "X-Request-Id"
 # A caller's id is echoed only if it is short and plain, so it can't inject into logs.

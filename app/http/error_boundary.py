@@ -2,7 +2,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import Render
-from app.response_start import on_response_start
+from app.http.response_start import on_response_start
 
 
 class ErrorBoundary:

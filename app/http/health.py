@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.dependencies import database, rate_limiter
 from app.errors import NotFound, ServiceUnavailable, Unauthorized
+from app.http.dependencies import database, rate_limiter
 
 router = APIRouter(include_in_schema=False)
 
