@@ -1,4 +1,4 @@
-"""ruff and mypy stay clean: the suite fails, not just a hook, when they are not."""
+"""ruff, mypy and the import contracts stay clean: the suite fails, not just a hook."""
 
 import subprocess
 import sys
@@ -23,3 +23,10 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy_strict() -> None:
     typed = _run(str(BIN / "mypy"), "app", "graphql_schema", "rest_compat")
     assert typed.returncode == 0, typed.stdout
+
+
+def test_import_contracts() -> None:
+    # pyproject.toml [tool.importlinter]: the core imports no web framework, nor the
+    # surfaces; the surfaces never import each other.
+    contracts = _run(str(BIN / "lint-imports"))
+    assert contracts.returncode == 0, contracts.stdout
