@@ -3,6 +3,8 @@
 Kept denormalised so lists and filters read it as a plain column; every write
 that can move it (record created, redated or deleted; pet moved or deleted)
 calls `refresh_last_visit` for the owners it touched, in its own transaction.
+An owner whose last visit moves is changed as GraphQL shows it: the change log
+gets its owner.updated event; one whose last visit stays is not written at all.
 """
 
 from collections.abc import Collection
@@ -10,6 +12,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.change_log.recording import note_updated
 from app.models import MedicalRecord, Owner, Pet
 
 
@@ -27,9 +30,11 @@ async def refresh_last_visit(session: AsyncSession, owner_ids: Collection[str]) 
         )
         .scalar_subquery()
     )
-    await session.execute(
+    changed = await session.execute(
         update(Owner)
-        .where(Owner.id.in_(list(owner_ids)))
+        .where(Owner.id.in_(list(owner_ids)), Owner.last_visit.is_distinct_from(latest))
         .values(last_visit=latest)
+        .returning(Owner.id)
         .execution_options(synchronize_session="fetch")
     )
+    note_updated(session, Owner, changed.scalars().all())

@@ -10,6 +10,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# Tables declared beside their modules, not in app.models: registered with the
+# metadata that migrations are written from and compared with.
+from app.change_log import models as _change_log_models  # noqa: F401
+from app.webhooks import models as _webhook_models  # noqa: F401
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -11,6 +11,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "records:write",
     "invoices:read",
     "invoices:write",
+    "webhooks:manage",
 )
 
 

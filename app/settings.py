@@ -1,7 +1,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The embedded database lives in the working directory so that `make run` and a
@@ -66,6 +66,55 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, description="How long an SQLite writer waits for the lock"
     )
+    events_retention_days: int = Field(
+        default=30, ge=1, description="Days the change log keeps an event (the feed, webhooks)"
+    )
+    deliver_in_serve: bool = Field(
+        default=True, description="`clinova serve` also delivers webhooks (else `clinova deliver`)"
+    )
+    webhook_encryption_key: str | None = Field(
+        default=None,
+        description="Fernet key encrypting webhook signing secrets at rest (webhooks need it)",
+    )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Allow http and loopback/private/link-local webhook URLs (development, tests)",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a webhook receiver has to answer"
+    )
+    webhook_retry_base: float = Field(
+        default=30.0, gt=0, description="Seconds before the first webhook retry; doubling after"
+    )
+    webhook_retry_max_delay: float = Field(
+        default=21_600.0, gt=0, description="Longest wait between two webhook retries, in seconds"
+    )
+    webhook_retry_window: float = Field(
+        default=259_200.0, gt=0, description="Seconds a webhook is retried before it fails (3 days)"
+    )
+    delivery_lease: float = Field(
+        default=60.0, gt=0, description="Seconds an instance holds an endpoint it delivers to"
+    )
+    delivery_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between looks for webhook work from other instances"
+    )
+
+    @field_validator("webhook_encryption_key")
+    @classmethod
+    def _fernet_key(cls, key: str | None) -> str | None:
+        # A wrong key fails at start-up, not at the first webhook.
+        if key:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                raise ValueError(
+                    "must be a Fernet key: 32 url-safe base64-encoded bytes, e.g. from "
+                    "`python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`"
+                ) from None
+        return key or None
 
     @property
     def is_sqlite(self) -> bool:

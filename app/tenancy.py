@@ -9,14 +9,24 @@ write the filter themselves. A session with neither a clinic nor an explicit
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ForeignKey, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from app.models import ClinicOwned
 
 CLINIC_KEY = "clinic_id"
 UNSCOPED_KEY = "unscoped"
+
+
+class ClinicScoped:
+    """Rows of one clinic that are not entities (no cuid, no timestamps): the change
+    log and its counter, webhook deliveries. Filtered and stamped as ClinicOwned is."""
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+
+
+_SCOPED = (ClinicOwned, ClinicScoped)
 
 
 def bind_clinic(session: AsyncSession, clinic_id: str) -> None:
@@ -45,17 +55,20 @@ def _filter_by_clinic(state: ORMExecuteState) -> None:
     if clinic_id is None:
         return
     state.statement = state.statement.options(
-        with_loader_criteria(
-            ClinicOwned,
-            lambda cls: cls.clinic_id == clinic_id,
-            include_aliases=True,
+        *(
+            with_loader_criteria(
+                scoped,
+                lambda cls: cls.clinic_id == clinic_id,
+                include_aliases=True,
+            )
+            for scoped in _SCOPED
         )
     )
 
 
 @event.listens_for(Session, "before_flush")
 def _stamp_clinic(session: Session, _context: Any, _instances: Any) -> None:
-    new_rows = [obj for obj in session.new if isinstance(obj, ClinicOwned)]
+    new_rows = [obj for obj in session.new if isinstance(obj, _SCOPED)]
     if not new_rows:
         return
     clinic_id = _clinic_of(session)

@@ -6,6 +6,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 
 from app.observability import note_error
+from graphql_schema.changes import ChangeQueries
 from graphql_schema.cost import QueryCost
 from graphql_schema.errors import code_errors
 from graphql_schema.idempotency import IdempotentMutations
@@ -17,6 +18,19 @@ from graphql_schema.queries import Query
 from graphql_schema.scalars import SCALAR_MAP
 
 PARSER_CACHE_SIZE = VALIDATION_CACHE_SIZE = 256
+
+
+# The change feed is declared in its own module and joins the roots here.
+@strawberry.type(name="Query", description="Reads of the caller's clinic.")
+class RootQuery(Query, ChangeQueries):
+    pass
+
+
+@strawberry.type(
+    name="Mutation", description="Writes to the caller's clinic, each in one transaction."
+)
+class RootMutation(Mutation):
+    pass
 
 
 class ClinovaSchema(strawberry.Schema):
@@ -51,8 +65,8 @@ class ClinovaSchema(strawberry.Schema):
 
 
 schema = ClinovaSchema(
-    query=Query,
-    mutation=Mutation,
+    query=RootQuery,
+    mutation=RootMutation,
     # Classes and factories: each operation gets fresh extension instances (the
     # parser and validation caches themselves live at module level in strawberry).
     extensions=[

@@ -41,3 +41,5 @@ PetsRead = Annotated[RequestContext, Depends(_scoped("pets:read"))]
 PetsWrite = Annotated[RequestContext, Depends(_scoped("pets:write", write=True))]
 RecordsRead = Annotated[RequestContext, Depends(_scoped("records:read"))]
 InvoicesRead = Annotated[RequestContext, Depends(_scoped("invoices:read"))]
+# The change feed: any valid key; what it shows is filtered by the key's read scopes.
+AnyKey = Annotated[RequestContext, Depends(_scoped())]

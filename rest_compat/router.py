@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.inputs import OwnerInput, PetInput
-from rest_compat import invoices, medical_records, owners, pets
+from rest_compat import events, invoices, medical_records, owners, pets
 from rest_compat.shapes import ErrorEnvelope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -24,7 +24,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 api_router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (owners, pets, medical_records, invoices):
+for module in (owners, pets, medical_records, invoices, events):
     api_router.include_router(module.router)
 
 

@@ -9,6 +9,7 @@ V1_ROUTES = {
     "/api/v1/medical-records/{id}": {"get"},
     "/api/v1/invoices": {"get"},
     "/api/v1/invoices/{id}": {"get"},
+    "/api/v1/events": {"get"},
 }
 
 

@@ -44,7 +44,10 @@ async def open_request_context(request: Request, *, cost: int) -> AsyncIterator[
             request.state.budget = await limiter.check(principal)
         bind_clinic(session, principal.clinic_id)
         yield RequestContext(
-            session=session, principal=principal, request_id=request.state.request_id
+            session=session,
+            principal=principal,
+            request_id=request.state.request_id,
+            settings=database(request).settings,
         )
 
 

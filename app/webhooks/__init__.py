@@ -1,0 +1,2 @@
+"""Signed webhooks: endpoints per clinic, fed from the change log and delivered by a
+database-backed queue (`app.webhooks.queue`) that several instances share."""
