@@ -246,3 +246,10 @@ def keys_revoke(key_id: str) -> None:
     except NotFound as error:
         raise click.ClickException(error.message) from error
     click.echo(f"key {key_id} revoked")
+
+
+# Defined beside the webhooks they drive.
+from app.webhooks.cli import deliver, webhooks  # noqa: E402
+
+main.add_command(webhooks)
+main.add_command(deliver)

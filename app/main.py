@@ -1,5 +1,6 @@
 """The ASGI app, the composition root: mounts the GraphQL and REST surfaces over the core."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ from app.http.surfaces import Surfaces
 from app.observability import count_statements
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
+from app.webhooks.worker import Deliverer
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
 from rest_compat.errors import envelope_response
@@ -39,7 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
+        # Webhooks are delivered beside serving unless they run apart (`clinova deliver`).
+        stop = asyncio.Event()
+        delivering = (
+            asyncio.create_task(Deliverer(db).run(stop)) if settings.deliver_in_serve else None
+        )
         yield
+        stop.set()
+        if delivering is not None:
+            await delivering  # the attempts in flight finish, their leases are let go
         await db.dispose()
 
     # No redirects: one built from the request's Host header would point anywhere.

@@ -16,20 +16,21 @@ from graphql_schema.operations import SingleOperation
 from graphql_schema.planner import PlannedExecutor
 from graphql_schema.queries import Query
 from graphql_schema.scalars import SCALAR_MAP
+from graphql_schema.webhooks import WebhookMutations, WebhookQueries
 
 PARSER_CACHE_SIZE = VALIDATION_CACHE_SIZE = 256
 
 
-# The change feed is declared in its own module and joins the roots here.
+# The change feed and webhooks are declared in their own modules and join the roots here.
 @strawberry.type(name="Query", description="Reads of the caller's clinic.")
-class RootQuery(Query, ChangeQueries):
+class RootQuery(Query, ChangeQueries, WebhookQueries):
     pass
 
 
 @strawberry.type(
     name="Mutation", description="Writes to the caller's clinic, each in one transaction."
 )
-class RootMutation(Mutation):
+class RootMutation(Mutation, WebhookMutations):
     pass
 
 
