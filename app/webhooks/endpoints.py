@@ -5,9 +5,10 @@ may read, so `webhooks:manage` alone never opens a way to data the key cannot
 see; the operator's CLI may subscribe to anything.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,13 +61,7 @@ def stored_types(requested: Sequence[str] | None, may_read: MayRead) -> str:
     """The types an endpoint receives, as stored ("" for every type)."""
     wanted = parse_types(requested)
     if wanted:
-        for event_type in sorted(wanted):
-            scope = READ_SCOPES[entity_of(event_type)]
-            if not may_read(scope):
-                raise Forbidden(
-                    f"This API key lacks the '{scope}' scope that {event_type} events need",
-                    details={"requiredScope": scope},
-                )
+        require_readable(wanted, may_read)
         return ",".join(sorted(wanted))
     readable = [t for t in EVENT_TYPES if may_read(READ_SCOPES[entity_of(t)])]
     if not readable:
@@ -74,6 +69,16 @@ def stored_types(requested: Sequence[str] | None, may_read: MayRead) -> str:
             "This API key may read no event type", details={"requiredScope": READ_SCOPES["owner"]}
         )
     return "" if len(readable) == len(EVENT_TYPES) else ",".join(readable)
+
+
+def require_readable(types: Iterable[str], may_read: MayRead) -> None:
+    for event_type in sorted(types):
+        scope = READ_SCOPES[entity_of(event_type)]
+        if not may_read(scope):
+            raise Forbidden(
+                f"This API key lacks the '{scope}' scope that {event_type} events need",
+                details={"requiredScope": scope},
+            )
 
 
 def _description(text: str | None) -> str | None:
@@ -118,8 +123,9 @@ async def add_endpoint(
 async def create_endpoint(
     ctx: RequestContext, *, url: str, types: Sequence[str] | None, description: str | None
 ) -> EndpointSecret:
+    SecretBox(ctx.settings).key()  # before anything else: whether webhooks work here at all
     checked = await checked_url(url, allow_private=ctx.settings.webhooks_allow_private)
-    subscribed = stored_types(types, lambda scope: may(ctx.principal, scope))
+    subscribed = stored_types(types, partial(may, ctx.principal))
     async with ctx.writing() as session:
         return await add_endpoint(
             session, ctx.settings, clinic_id=ctx.principal.clinic_id, url=checked,
@@ -149,10 +155,12 @@ async def update_endpoint(
         url = await checked_url(url, allow_private=ctx.settings.webhooks_allow_private)
     async with ctx.writing() as session:
         endpoint = await endpoint_by_id(session, endpoint_id)
-        if url is not None or patch.types is not None:
-            # Whoever points an endpoint somewhere answers for everything it receives.
-            types = endpoint.type_set if patch.types is None else patch.types
-            endpoint.types = stored_types(sorted(types), lambda scope: may(ctx.principal, scope))
+        # Whoever points an endpoint somewhere answers for everything it receives.
+        may_read = partial(may, ctx.principal)
+        if patch.types is not None:
+            endpoint.types = stored_types(patch.types, may_read)
+        elif url is not None:
+            require_readable(endpoint.type_set or EVENT_TYPES, may_read)
         if url is not None:
             endpoint.url = url
         if patch.description is not None:

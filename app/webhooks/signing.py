@@ -44,18 +44,19 @@ class SecretBox:
         key = settings.webhook_encryption_key
         self._fernet = Fernet(key.encode()) if key else None
 
-    def _key(self) -> Fernet:
+    def key(self) -> Fernet:
+        """The key, or the caller told that webhooks are not configured here."""
         if self._fernet is None:
             # The operator's to fix: the caller is told what is missing, not a 500.
             raise ServiceUnavailable(f"Webhooks are not configured on this server: {KEY_HOWTO}")
         return self._fernet
 
     def seal(self, secret: str) -> str:
-        return self._key().encrypt(secret.encode()).decode()
+        return self.key().encrypt(secret.encode()).decode()
 
     def open(self, sealed: str) -> str:
         try:
-            return self._key().decrypt(sealed.encode()).decode()
+            return self.key().decrypt(sealed.encode()).decode()
         except (InvalidToken, ServiceUnavailable):
             raise SecretsUnavailable(
                 "the signing secret cannot be decrypted: CLINOVA_WEBHOOK_ENCRYPTION_KEY is "

@@ -41,7 +41,7 @@ def address_refusal(address: IPAddress, *, allow_private: bool) -> str | None:
         address = address.ipv4_mapped
     if address in METADATA:
         return f"{address} is a cloud metadata address"
-    if allow_private or address.is_global:
+    if allow_private or (address.is_global and not address.is_multicast):
         return None
     return f"{address} is not a public address (loopback, private, link-local or reserved)"
 
