@@ -1,7 +1,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The embedded database lives in the working directory so that `make run` and a
@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     delivery_lease: float = Field(
         default=60.0, gt=0, description="Seconds an instance holds an endpoint it delivers to"
     )
+    delivery_concurrency: int = Field(
+        default=4, ge=1, description="Webhook endpoints one process delivers to at once"
+    )
     delivery_poll_interval: float = Field(
         default=1.0, gt=0, description="Seconds between looks for webhook work from other instances"
     )
@@ -115,6 +118,14 @@ class Settings(BaseSettings):
                     "print(Fernet.generate_key().decode())'`"
                 ) from None
         return key or None
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> "Settings":
+        # An instance renews its lease as it records attempts: one attempt (and the
+        # few recorded with it) must fit in the lease, or another would take over.
+        if self.delivery_lease < 2 * self.webhook_timeout:
+            raise ValueError("delivery_lease must be at least twice webhook_timeout")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

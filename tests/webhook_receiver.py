@@ -50,7 +50,10 @@ class Receiver:
         self.script: deque[Answer] = deque()
         self.default = Answer()
         self.bytes_sent = 0
+        # Event ids of requests whose headers arrived, answered or not (a sender may die waiting).
+        self.started: list[str] = []
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
         self._arrived = asyncio.Condition()
 
     async def __aenter__(self) -> Self:
@@ -62,6 +65,8 @@ class Receiver:
     ) -> None:
         assert self._server is not None
         self._server.close()
+        for handler in self._handlers:
+            handler.cancel()  # a slow answer still waiting
         await self._server.wait_closed()
 
     @property
@@ -89,7 +94,15 @@ class Receiver:
         async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: len({a.event_id for a in self.delivered}) >= count)
 
+    async def wait_started(self, count: int, *, within: float = 10.0) -> None:
+        """Until `count` requests arrived, answered or not."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.started) >= count)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.add(handler)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -98,8 +111,12 @@ class Receiver:
                     k.strip().lower(): v.strip()
                     for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
-                raw = await reader.readexactly(int(headers.get("content-length", "0")))
+                # The answer is this request's once its headers are in, whether its body follows.
                 answer = self.script.popleft() if self.script else self.default
+                async with self._arrived:
+                    self.started.append(headers.get("clinova-event-id", ""))
+                    self._arrived.notify_all()
+                raw = await reader.readexactly(int(headers.get("content-length", "0")))
                 if answer.delay:
                     await asyncio.sleep(answer.delay)
                 await self._record(headers, raw, answer.status)
@@ -107,6 +124,7 @@ class Receiver:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            self._handlers.discard(handler)
             writer.close()
 
     async def _record(self, headers: dict[str, str], raw: bytes, status: int) -> None:

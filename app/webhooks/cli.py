@@ -16,10 +16,7 @@ from app.migrate import schema_problem
 from app.models import Clinic
 from app.settings import get_settings
 from app.tenancy import mark_unscoped
-from app.webhooks.endpoints import add_endpoint, everything, stored_types
 from app.webhooks.models import WebhookEndpoint
-from app.webhooks.urls import checked_url
-from app.webhooks.worker import Deliverer
 
 
 def _run(work: Any) -> Any:
@@ -46,6 +43,9 @@ def webhooks_add(
     clinic_id: str, url: str, types: str | None, description: str | None, as_json: bool
 ) -> None:
     """Add an endpoint; its signing secret is printed once."""
+    # Here, not at the top: every other `clinova` command starts without them.
+    from app.webhooks.endpoints import add_endpoint, everything, stored_types
+    from app.webhooks.urls import checked_url
 
     async def work(db: Database) -> Any:
         checked = await checked_url(url, allow_private=db.settings.webhooks_allow_private)
@@ -120,6 +120,8 @@ def webhooks_remove(endpoint_id: str) -> None:
 @click.command()
 def deliver() -> None:
     """Deliver webhooks until SIGTERM or Ctrl-C (with `clinova serve` too, by default)."""
+    from app.webhooks.worker import Deliverer
+
     logging.config.dictConfig(logging_config())
     settings = get_settings()
 

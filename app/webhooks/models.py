@@ -100,3 +100,5 @@ class WebhookAttempt(ClinicScoped, Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(300))
+    # Which instance sent it (host:pid:random), for operators; never shown to API callers.
+    sent_by: Mapped[str] = mapped_column(String(100))

@@ -36,8 +36,8 @@ async def clock(session: AsyncSession) -> datetime:
     return utc_now()
 
 
-async def claim(session: AsyncSession, *, owner: str, lease: timedelta, limit: int) -> list[str]:
-    """Endpoints with work, leased to `owner`; in a write transaction."""
+async def claim(session: AsyncSession, *, owner: str, lease: timedelta) -> str | None:
+    """An endpoint with work, leased to `owner` (its id), or None; in a write transaction."""
     now = await clock(session)
     head_due = (
         select(WebhookDelivery.next_attempt_at)
@@ -57,17 +57,18 @@ async def claim(session: AsyncSession, *, owner: str, lease: timedelta, limit: i
         .where(or_(WebhookEndpoint.leased_until.is_(None), WebhookEndpoint.leased_until < now))
         .where(or_(new_events, head_due <= now))
         .order_by(WebhookEndpoint.claimed_at.nulls_first(), WebhookEndpoint.id)
-        .limit(limit)
+        .limit(1)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    claimed = await session.execute(
+    claimed: str | None = await session.scalar(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id.in_(free.scalar_subquery()))
+        .where(WebhookEndpoint.id == free)
         .values(lease_owner=owner, leased_until=now + lease, claimed_at=now)
         .returning(WebhookEndpoint.id)
         .execution_options(synchronize_session=False)
     )
-    return list(claimed.scalars())
+    return claimed
 
 
 async def release(session: AsyncSession, endpoint_id: str, *, owner: str) -> None:
@@ -164,50 +165,56 @@ class Settlement:
 async def settle(
     session: AsyncSession,
     endpoint: WebhookEndpoint,
-    delivery: Due,
-    settlement: Settlement,
+    settled: list[tuple[Due, Settlement]],
     *,
     owner: str,
     lease_until: datetime,
 ) -> bool:
-    """Records the attempt, in a write transaction; False if it was not ours to record."""
-    recorded = await session.scalar(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery.delivery_id,
-            WebhookDelivery.state == PENDING,
-            WebhookDelivery.attempts == delivery.attempts,
+    """Records attempts, in a write transaction; False if any was not ours to record.
+
+    A delivery is changed only if it is as it was read (pending, with as many
+    attempts), so an attempt is recorded once whoever else got to it; the lease
+    is renewed only if it is still `owner`'s.
+    """
+    attempts = []
+    for delivery, settlement in settled:
+        recorded = await session.scalar(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery.delivery_id,
+                WebhookDelivery.state == PENDING,
+                WebhookDelivery.attempts == delivery.attempts,
+            )
+            .values(
+                attempts=delivery.attempts + 1,
+                state=settlement.state,
+                next_attempt_at=settlement.next_attempt_at,
+                finished_at=None if settlement.state == PENDING else settlement.settled_at,
+                last_status=settlement.status,
+                last_error=settlement.error,
+            )
+            .returning(WebhookDelivery.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(
-            attempts=delivery.attempts + 1,
-            state=settlement.state,
-            next_attempt_at=settlement.next_attempt_at,
-            finished_at=None if settlement.state == PENDING else settlement.settled_at,
-            last_status=settlement.status,
-            last_error=settlement.error,
-        )
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    if recorded is None:
-        return False
-    await session.execute(
-        insert(WebhookAttempt).values(
-            clinic_id=endpoint.clinic_id, delivery_id=delivery.delivery_id,
-            attempt=delivery.attempts + 1, attempted_at=settlement.attempted_at,
-            status_code=settlement.status, latency_ms=settlement.latency_ms,
-            error=settlement.error,
-        )
-    )  # fmt: skip
-    renewed = update(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint.id, WebhookEndpoint.lease_owner == owner
-    )
+        if recorded is None:
+            break
+        attempts.append({
+            "clinic_id": endpoint.clinic_id, "delivery_id": delivery.delivery_id,
+            "attempt": delivery.attempts + 1, "attempted_at": settlement.attempted_at,
+            "status_code": settlement.status, "latency_ms": settlement.latency_ms,
+            "error": settlement.error, "sent_by": owner,
+        })  # fmt: skip
+    if attempts:
+        await session.execute(insert(WebhookAttempt), attempts)
     values: dict[str, Any] = {"leased_until": lease_until}
-    if settlement.disable is not None:
-        values |= {"enabled": False, "disabled_reason": settlement.disable}
+    disable = [s.disable for _d, s in settled[: len(attempts)] if s.disable]
+    if disable:
+        values |= {"enabled": False, "disabled_reason": disable[0]}
     held = await session.scalar(
-        renewed.values(values)
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.lease_owner == owner)
+        .values(values)
         .returning(WebhookEndpoint.id)
         .execution_options(synchronize_session=False)
     )
-    return held is not None
+    return held is not None and len(attempts) == len(settled)

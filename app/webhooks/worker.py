@@ -1,17 +1,19 @@
 """Delivering webhooks, in `clinova deliver` or beside `clinova serve`.
 
-A few slots per process each claim an endpoint with work (app.webhooks.queue),
-serve it, and let it go. A write committed in this process wakes them at once;
-other instances' writes are found at the next poll. Whoever delivers also
-removes events past retention (app.change_log.retention).
+`CLINOVA_DELIVERY_CONCURRENCY` slots per process each claim an endpoint with
+work (app.webhooks.queue), serve it, and let it go. A write committed in this
+process wakes them at once; other instances' writes are found at the next poll.
+Whoever delivers also removes events past retention (app.change_log.retention).
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import secrets
 import socket
+import time
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -31,9 +33,10 @@ from app.webhooks.signing import SecretBox, SecretsUnavailable, signature
 
 log = logging.getLogger("clinova.webhooks")
 
-SLOTS = 4
 FAN_OUT_BATCH = 500
 DUE_BATCH = 100
+# Attempts gathered this long are recorded together (app.webhooks.queue.settle).
+SETTLE_AFTER = 0.1
 # Deliveries one claim may make before the endpoint is let go and claimed again.
 CLAIM_BUDGET = 1_000
 PURGE_EVERY = 600.0
@@ -51,10 +54,9 @@ def retry_delay(failures: int, *, base: float, longest: float) -> float:
 
 
 class Deliverer:
-    def __init__(self, db: Database, *, slots: int = SLOTS) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self.settings = db.settings
-        self.slots = slots
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease = timedelta(seconds=self.settings.delivery_lease)
         self.box = SecretBox(self.settings)
@@ -63,7 +65,8 @@ class Deliverer:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; the attempts in flight finish first."""
         self._stop = stop
-        tasks = [asyncio.create_task(self._slot()) for _ in range(self.slots)]
+        slots = self.settings.delivery_concurrency
+        tasks = [asyncio.create_task(self._slot()) for _ in range(slots)]
         tasks.append(asyncio.create_task(self._purging()))
         try:
             await stop.wait()
@@ -107,66 +110,110 @@ class Deliverer:
         async with self.db.sessionmaker() as session:
             mark_unscoped(session)
             async with write_transaction(session):
-                claimed = await queue.claim(session, owner=self.owner, lease=self.lease, limit=1)
-            if not claimed:
-                return False
+                claimed = await queue.claim(session, owner=self.owner, lease=self.lease)
+                if claimed is None:
+                    return False
+                endpoint = await queue.leased(session, claimed, owner=self.owner)
+                if endpoint is not None:
+                    # In the claim's transaction: the first event goes out a commit sooner.
+                    await queue.fan_out(session, endpoint, batch=FAN_OUT_BATCH)
             try:
-                await self._serve(session, claimed[0])
+                if endpoint is not None:
+                    await self._serve(session, endpoint)
             finally:
                 async with write_transaction(session):
-                    await queue.release(session, claimed[0], owner=self.owner)
+                    await queue.release(session, claimed, owner=self.owner)
         return True
 
-    async def _serve(self, session: AsyncSession, endpoint_id: str) -> None:
+    async def _serve(self, session: AsyncSession, endpoint: WebhookEndpoint) -> None:
         sent = 0
         async with client(self.settings.webhook_timeout) as http:
             while sent < CLAIM_BUDGET and not self._stop.is_set():
-                async with write_transaction(session):
-                    endpoint = await queue.leased(session, endpoint_id, owner=self.owner)
-                    if endpoint is None:
-                        return
-                    fanned = await queue.fan_out(session, endpoint, batch=FAN_OUT_BATCH)
                 progress, made = await self._send_due(session, http, endpoint)
                 sent += made
-                if progress is _Progress.HELD_UP or not fanned:
+                if progress is _Progress.HELD_UP:
                     return
+                async with write_transaction(session):
+                    current = await queue.leased(session, endpoint.id, owner=self.owner)
+                    if current is None:
+                        return
+                    endpoint = current
+                    if not await queue.fan_out(session, endpoint, batch=FAN_OUT_BATCH):
+                        return
 
     async def _send_due(
         self, session: AsyncSession, http: httpx.AsyncClient, endpoint: WebhookEndpoint
     ) -> tuple[_Progress, int]:
+        """Sends the endpoint's due deliveries, head first, until one fails or none is due.
+
+        Attempts are recorded a few at a time, in one transaction (one commit, one
+        lease renewal): at most SETTLE_AFTER seconds plus one attempt apart, well
+        within the lease, so no other instance takes the endpoint meanwhile.
+        """
         made = 0
         while True:
             pending = await queue.due(session, endpoint.id, limit=DUE_BATCH)
             now = await queue.clock(session)
+            done: list[tuple[queue.Due, Outcome, float]] = []
+            gathering, held_up = time.monotonic(), False
             for delivery in pending:
                 if delivery.next_attempt_at > now or self._stop.is_set():
-                    return _Progress.HELD_UP, made
+                    held_up = True
+                    break
+                started = time.monotonic()
                 outcome = await self._attempt(http, endpoint, delivery, now)
-                made += 1
-                async with write_transaction(session):
-                    now = await queue.clock(session)
-                    settlement = self._settlement(delivery, outcome, now)
-                    ours = await queue.settle(
-                        session, endpoint, delivery, settlement,
-                        owner=self.owner, lease_until=now + self.lease,
-                    )  # fmt: skip
-                if settlement.disable:
-                    log.warning("endpoint %s disabled: %s", endpoint.id, settlement.disable)
-                if not ours or settlement.state is DeliveryState.PENDING:
-                    return _Progress.HELD_UP, made
+                done.append((delivery, outcome, started))
+                if not outcome.delivered:
+                    held_up = True
+                    break
+                if time.monotonic() - gathering >= SETTLE_AFTER:
+                    ours = await self._settle(session, endpoint, done)
+                    made, done, gathering = made + len(done), [], time.monotonic()
+                    if not ours:
+                        return _Progress.HELD_UP, made
+            if done:
+                ours = await self._settle(session, endpoint, done)
+                made += len(done)
+                held_up = held_up or not ours
+            if held_up:
+                return _Progress.HELD_UP, made
             if len(pending) < DUE_BATCH:
                 return _Progress.DRAINED, made
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        endpoint: WebhookEndpoint,
+        done: list[tuple[queue.Due, Outcome, float]],
+    ) -> bool:
+        """Records attempts and renews the lease; False when the endpoint is no longer ours."""
+        async with write_transaction(session):
+            now = await queue.clock(session)
+            settled = [
+                (delivery, self._settlement(delivery, outcome, now, time.monotonic() - started))
+                for delivery, outcome, started in done
+            ]
+            ours = await queue.settle(
+                session, endpoint, settled, owner=self.owner, lease_until=now + self.lease
+            )
+        for _delivery, settlement in settled:
+            if settlement.disable:
+                log.warning("endpoint %s disabled: %s", endpoint.id, settlement.disable)
+        return ours
 
     async def _attempt(
         self, http: httpx.AsyncClient, endpoint: WebhookEndpoint, delivery: queue.Due, now: datetime
     ) -> Outcome:
         try:
             keys = [self.box.open(endpoint.secret)]
-            expires = endpoint.previous_secret_expires_at
-            if endpoint.previous_secret and expires is not None and expires > now:
-                keys.append(self.box.open(endpoint.previous_secret))
         except SecretsUnavailable as error:
             return Outcome(None, 0, str(error))
+        expires = endpoint.previous_secret_expires_at
+        if endpoint.previous_secret and expires is not None and expires > now:
+            # A secret rotated away after the encryption key was replaced cannot be
+            # opened: the current one still signs.
+            with contextlib.suppress(SecretsUnavailable):
+                keys.append(self.box.open(endpoint.previous_secret))
         body = orjson.dumps(
             {
                 "id": str(delivery.event_seq),
@@ -185,8 +232,10 @@ class Deliverer:
             within=self.settings.webhook_timeout,
         )  # fmt: skip
 
-    def _settlement(self, delivery: queue.Due, outcome: Outcome, now: datetime) -> queue.Settlement:
-        attempted_at = now - timedelta(milliseconds=outcome.latency_ms)
+    def _settlement(
+        self, delivery: queue.Due, outcome: Outcome, now: datetime, ago: float
+    ) -> queue.Settlement:
+        attempted_at = now - timedelta(seconds=ago)
         if outcome.delivered:
             state = DeliveryState.DELIVERED
         elif now - delivery.created_at >= timedelta(seconds=self.settings.webhook_retry_window):

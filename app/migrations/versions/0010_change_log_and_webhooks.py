@@ -131,6 +131,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("latency_ms", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=300), nullable=True),
+        sa.Column("sent_by", sa.String(length=100), nullable=False),
         _clinic(),
         sa.ForeignKeyConstraint(
             ["clinic_id"], ["clinics.id"], name=op.f("fk_webhook_attempts_clinic_id_clinics")
