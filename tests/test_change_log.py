@@ -45,7 +45,7 @@ async def test_every_write_appends_one_event_per_object_it_changed(
     clinic = await make_clinic(backend.db)
     owner = await post(client, clinic, "owners", {"firstName": "Ada", "lastName": "Byron"})
     await mutate(
-        client, clinic, 'mutation($id: ID!) { updateOwner(id: $id, input: {phone: "5"}) { id } }',
+        client, clinic, 'mutation($id: ID!) { updateOwner(id: $id, input: {phone: "555"}) { id } }',
         id=owner,
     )  # fmt: skip
     pet = await post(client, clinic, "pets", {"name": "Rex", "species": "Dog", "ownerId": owner})

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from app.change_log.models import ChangeEvent
 from app.timestamps import parse_timestamp, utc_now
 from app.webhooks.models import WebhookEndpoint
 from tests.factories import clinic_session, make_clinic
@@ -299,3 +300,34 @@ async def test_an_endpoint_gets_the_types_it_asked_for_and_each_endpoint_its_own
 
         assert [a.body["type"] for a in pets_only.arrivals] == ["pet.created"]
         assert [a.body["type"] for a in everything.arrivals] == ["owner.created", "pet.created"]
+
+
+async def test_whoever_delivers_removes_events_past_retention_with_their_deliveries(
+    hooks: Hooks,
+) -> None:
+    clinic = await make_clinic(hooks.db)
+    async with Receiver() as receiver:
+        endpoint, _secret = await hooks.create(clinic, receiver.url)
+        await hooks.owner(clinic, "Old")
+        await hooks.deliverer.drain()
+        days = hooks.settings.events_retention_days
+        async with clinic_session(hooks.db, clinic.clinic_id) as session:
+            await session.execute(
+                update(ChangeEvent).values(occurred_at=utc_now() - timedelta(days=days, hours=1))
+            )
+            await session.commit()
+        await hooks.owner(clinic, "New")
+
+        # A delivering instance, started and stopped: it removes what is past retention.
+        stop = asyncio.Event()
+        running = asyncio.create_task(hooks.deliverer.run(stop))
+        await receiver.wait_for(2)
+        stop.set()
+        await running
+
+        events = (await hooks.client.get("/api/v1/events", headers=clinic.headers)).json()
+        log = await hooks.deliveries(clinic, endpoint)
+    assert [e["id"] for e in events["data"]] == ["2"]
+    assert [n["eventId"] for n in log["nodes"]] == ["2"]
+    expired = await hooks.client.get("/api/v1/events?after=0", headers=clinic.headers)
+    assert expired.status_code == 400

@@ -13,6 +13,12 @@ Serving an endpoint: new events of its clinic's log become its deliveries
 head first (`due`); the head waits out its backoff before anything behind it goes.
 Each attempt is recorded (`settle`) only if the delivery is still as it was read:
 one attempt is recorded once, whoever else might have got to it.
+
+Why not procrastinate: it is PostgreSQL-only, on psycopg 3 beside our asyncpg
+pool, with a schema of its own outside our migrations, and a crashed worker's
+jobs come back only through a retry task one writes oneself; our default
+database is SQLite, which needs the same queue. Its per-lock ordering is what
+the per-endpoint lease gives here, in a few statements over our own tables.
 """
 
 from dataclasses import dataclass
