@@ -125,9 +125,12 @@ def _panel(value: Any) -> Any:
 
 _NotBlank = AfterValidator(_not_blank)
 Name = Annotated[str, Field(max_length=100, pattern=NOT_BLANK_PATTERN), _NotBlank]
+MiddleName = Annotated[str, Field(max_length=100)]
 Species = Annotated[str, Field(max_length=50, pattern=NOT_BLANK_PATTERN), _NotBlank]
+Breed = Annotated[str, Field(max_length=100)]
 Title = Annotated[str, Field(max_length=200, pattern=NOT_BLANK_PATTERN), _NotBlank]
 OptionalText = Annotated[str | None, Field(max_length=10_000)]
+Address = Annotated[str, Field(max_length=500)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Phone = Annotated[str, Field(pattern=PHONE_PATTERN)]
 Id = Annotated[str, AfterValidator(_cuid)]
@@ -156,26 +159,26 @@ class InputModel(BaseModel):
 class OwnerInput(InputModel):
     first_name: Name
     last_name: Name
-    middle_name: Annotated[str | None, Field(max_length=100)] = None
+    middle_name: MiddleName | None = None
     email: Email | None = None
     phone: Phone | None = None
-    address: Annotated[str | None, Field(max_length=500)] = None
+    address: Address | None = None
 
 
 class OwnerPatch(InputModel):
     first_name: Name = None  # type: ignore[assignment]
     last_name: Name = None  # type: ignore[assignment]
-    middle_name: Annotated[str | None, Field(max_length=100)] = None
+    middle_name: MiddleName | None = None
     email: Email | None = None
     phone: Phone | None = None
-    address: Annotated[str | None, Field(max_length=500)] = None
+    address: Address | None = None
 
 
 class PetInput(InputModel):
     name: Name
     species: Species
     owner_id: Id
-    breed: Annotated[str | None, Field(max_length=100)] = None
+    breed: Breed | None = None
     birthdate: Birthdate | None = None
     weight: Weight | None = None
     neutered: StrictBool = False
@@ -185,7 +188,7 @@ class PetPatch(InputModel):
     name: Name = None  # type: ignore[assignment]
     species: Species = None  # type: ignore[assignment]
     owner_id: Id = None  # type: ignore[assignment]
-    breed: Annotated[str | None, Field(max_length=100)] = None
+    breed: Breed | None = None
     birthdate: Birthdate | None = None
     weight: Weight | None = None
     neutered: StrictBool = None  # type: ignore[assignment]
