@@ -3,7 +3,7 @@
 Before execution the document's nodes are estimated the way GitHub limits
 them: a connection counts its `first` (default 50, at most 100), a nested list
 counts an assumed fan-out (below), and nested lists multiply; a JSON field
-(a lab panel) weighs what the largest one accepted would (JSON_FIELD_NODES).
+(a lab panel) weighs an assumed size, like the fan-outs (JSON_FIELD_NODES).
 Over MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before
 any SQL. Otherwise the estimate's units, ceil(nodes / 100) and at least 1, are
 reserved from the key's budget before any resolver runs (429 when none is
@@ -50,8 +50,12 @@ MAX_REQUESTED_NODES = 100_000
 NODES_PER_UNIT = 100
 # A JSON value weighs a node per this many bytes: about one record with its fields.
 JSON_BYTES_PER_NODE = 1_000
-# The largest lab panel accepted is 20,000 characters (app.inputs).
-JSON_FIELD_NODES = 20
+# A lab panel as clinics record them is well under a kilobyte; two nodes leave
+# headroom. The largest accepted (20,000 characters, app.inputs) is not assumed:
+# the dashboard (every field of 50 owners down to invoices) would then
+# be estimated over the node limit, and an answer that really is that large is
+# refused by its size (CLINOVA_MAX_RESPONSE_BYTES) before it is built.
+JSON_FIELD_NODES = 2
 # Assumed children per parent for relationship lists, from the demo data's shape
 # with headroom (owners have 1-4 pets, pets ~4 records, records ~0.6 invoices).
 FAN_OUT: dict[tuple[str, str], int] = {
