@@ -2,7 +2,7 @@ import enum
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relat
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
+from app.rows import InvoiceItemRow, InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from app.search_text import owner_search_text
 from app.timestamps import utc_now
 
@@ -54,8 +55,14 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=_same_as_created, onupdate=utc_now)
 
 
-class ClinicOwned(Timestamped):
-    """Rows that belong to one clinic; `app.tenancy` filters and stamps them."""
+Read = TypeVar("Read", covariant=True)
+
+
+class ClinicOwned(Timestamped, Generic[Read]):
+    """Rows that belong to one clinic; `app.tenancy` filters and stamps them.
+
+    `Read` is what reading one answers (app.rows): `class Owner(ClinicOwned[OwnerRow])`.
+    """
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
@@ -92,7 +99,7 @@ def stored_scopes(text: str) -> frozenset[str]:
     return frozenset(s for s in text.split(",") if s)
 
 
-class Owner(ClinicOwned, Base):
+class Owner(ClinicOwned[OwnerRow], Base):
     __tablename__ = "owners"
     __table_args__ = (
         Index(None, "clinic_id", "created_at", "id"),
@@ -128,7 +135,7 @@ class Owner(ClinicOwned, Base):
         return phone
 
 
-class Pet(ClinicOwned, Base):
+class Pet(ClinicOwned[PetRow], Base):
     __tablename__ = "pets"
     __table_args__ = (
         Index(None, "clinic_id", "owner_id", "name"),
@@ -152,7 +159,7 @@ class Pet(ClinicOwned, Base):
         return species
 
 
-class MedicalRecord(ClinicOwned, Base):
+class MedicalRecord(ClinicOwned[MedicalRecordRow], Base):
     __tablename__ = "medical_records"
     __table_args__ = (
         Index(None, "clinic_id", "pet_id", "date"),
@@ -178,7 +185,7 @@ class InvoiceStatus(enum.StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class Invoice(ClinicOwned, Base):
+class Invoice(ClinicOwned[InvoiceRow], Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("clinic_id", "invoice_number"),
@@ -204,7 +211,7 @@ class Invoice(ClinicOwned, Base):
     )
 
 
-class InvoiceItem(ClinicOwned, Base):
+class InvoiceItem(ClinicOwned[InvoiceItemRow], Base):
     __tablename__ = "invoice_items"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position"),

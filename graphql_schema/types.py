@@ -1,12 +1,15 @@
-"""Owner → Pet → MedicalRecord → Invoice, resolved from ORM rows through the
-request's dataloaders. A relationship guarded by a scope the key lacks is
-null, with an INSUFFICIENT_PERMISSIONS error, and the rest of the data stays."""
+"""Owner → Pet → MedicalRecord → Invoice, resolved from rows (app.rows) through the
+request's dataloaders, or from the ORM objects a mutation answers. A relationship
+guarded by a scope the key lacks is null, with an INSUFFICIENT_PERMISSIONS
+error, and the rest of the data stays."""
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from app import models
+from app.rows import InvoiceItemRow, InvoiceRow, PetRow
 from app.timestamps import midnight_utc
 from graphql_schema.permissions import requires
 from graphql_schema.relations import relation
@@ -61,8 +64,8 @@ class Pet:
     created_at: DateTime = strawberry.field(description="When the pet was created.")
     updated_at: DateTime = strawberry.field(description="When the pet last changed.")
 
-    @strawberry.field(description="Date of birth, as midnight UTC.")
-    def birthdate(self, root: strawberry.Parent[models.Pet]) -> DateTime | None:
+    @strawberry.field(description="Date of birth, as midnight UTC.", graphql_type=DateTime | None)
+    def birthdate(self, root: strawberry.Parent[PetRow]) -> datetime | None:
         return midnight_utc(root.birthdate) if root.birthdate else None
 
     owner = relation(
@@ -109,7 +112,7 @@ class InvoiceItem:
     quantity: int = strawberry.field(description="How many.")
 
     @strawberry.field(description="Unit price.")
-    def price(self, root: strawberry.Parent[models.InvoiceItem]) -> float:
+    def price(self, root: strawberry.Parent[InvoiceItemRow]) -> float:
         return float(root.price)
 
 
@@ -122,7 +125,7 @@ class Invoice:
     updated_at: DateTime = strawberry.field(description="When the invoice last changed.")
 
     @strawberry.field(description="Sum of price * quantity over the items.")
-    def total_amount(self, root: strawberry.Parent[models.Invoice]) -> float:
+    def total_amount(self, root: strawberry.Parent[InvoiceRow]) -> float:
         return float(root.total_amount)
 
     items = relation(

@@ -9,6 +9,7 @@ from app.inputs import InvoiceInput
 from app.invoice_numbers import CounterBusy, number_invoice, unnumbered
 from app.models import Invoice, InvoiceItem, InvoiceStatus, MedicalRecord, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import InvoiceRow
 from app.timestamps import utc_now
 
 ORDER = SortKey(Invoice.created_at, Invoice.id, descending=True)
@@ -30,7 +31,7 @@ async def list_invoices(
     status: InvoiceStatus | None = None,
     owner_id: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[Invoice]:
+) -> Page[InvoiceRow]:
     where: list[ColumnElement[bool]] = []
     if status is not None:
         where.append(Invoice.status == status)

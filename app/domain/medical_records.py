@@ -9,6 +9,7 @@ from app.inputs import MedicalRecordInput, MedicalRecordPatch, patch_values
 from app.last_visit import refresh_last_visit
 from app.models import Invoice, MedicalRecord, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import MedicalRecordRow
 from app.timestamps import parse_timestamp
 
 ORDER = SortKey(MedicalRecord.date, MedicalRecord.id, descending=True)
@@ -38,7 +39,7 @@ async def list_medical_records(
     start_date: str | None = None,
     end_date: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[MedicalRecord]:
+) -> Page[MedicalRecordRow]:
     where: list[ColumnElement[bool]] = []
     if pet_id is not None:
         where.append(MedicalRecord.pet_id == pet_id)

@@ -7,6 +7,7 @@ from app.domain._lookup import delete_unless, existing, loaded_or_missing
 from app.inputs import OwnerInput, OwnerPatch, patch_values
 from app.models import Invoice, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import OwnerRow
 from app.search_text import fold
 
 ORDER = SortKey(Owner.created_at, Owner.id)
@@ -34,7 +35,7 @@ def _matches(search: str) -> ColumnElement[bool]:
 
 async def list_owners(
     ctx: RequestContext, *, search: str | None = None, page: PageRequest = FIRST_PAGE
-) -> Page[Owner]:
+) -> Page[OwnerRow]:
     where = [_matches(search)] if search and search.strip() else []
     return await paginate(ctx.session, Owner, where=where, key=ORDER, page=page)
 

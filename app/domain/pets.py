@@ -6,6 +6,7 @@ from app.inputs import PetInput, PetPatch, patch_values
 from app.last_visit import refresh_last_visit
 from app.models import Invoice, MedicalRecord, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import PetRow
 
 ORDER = SortKey(Pet.created_at, Pet.id)
 
@@ -21,7 +22,7 @@ async def list_pets(
     owner_id: str | None = None,
     species: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[Pet]:
+) -> Page[PetRow]:
     where: list[ColumnElement[bool]] = []
     if owner_id is not None:
         where.append(Pet.owner_id == owner_id)
