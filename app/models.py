@@ -22,10 +22,11 @@ from sqlalchemy import (
     event,
     inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship, validates
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, validates
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
+from app.relationships import WITH_PARENT, OnDelete, children, reference
 from app.rows import InvoiceItemRow, InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from app.search_text import owner_search_text
 from app.timestamps import utc_now
@@ -129,6 +130,14 @@ class Owner(ClinicOwned[OwnerRow], Base):
     # a rebuilt column must set it again.
     search_text: Mapped[str] = mapped_column(Text, deferred=True)
 
+    pets: Mapped[list["Pet"]] = children(
+        order_by=lambda: (Pet.name, Pet.id), scope="pets:read", fan_out=5, on_delete=OnDelete.REFUSE
+    )
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=10, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+
     @validates("phone")
     def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
         self.phone_digits = re.sub(r"\D", "", phone) if phone else None
@@ -152,6 +161,16 @@ class Pet(ClinicOwned[PetRow], Base):
     weight: Mapped[float | None] = mapped_column(Float)
     neutered: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"))
+
+    owner: Mapped[Owner] = reference(scope="owners:read")
+    medical_records: Mapped[list["MedicalRecord"]] = children(
+        order_by=lambda: (MedicalRecord.date.desc(), MedicalRecord.id.desc()),
+        scope="records:read", fan_out=10, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=5, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
 
     @validates("species")
     def _keep_species_key(self, _key: str, species: str) -> str:
@@ -177,6 +196,12 @@ class MedicalRecord(ClinicOwned[MedicalRecordRow], Base):
     urine_test: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
     pet_id: Mapped[str] = mapped_column(ForeignKey("pets.id"))
     created_by_id: Mapped[str] = mapped_column(String(100))
+
+    pet: Mapped[Pet] = reference(scope="pets:read")
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=2, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -206,9 +231,13 @@ class Invoice(ClinicOwned[InvoiceRow], Base):
     pet_id: Mapped[str | None] = mapped_column(ForeignKey("pets.id"))
     medical_record_id: Mapped[str | None] = mapped_column(ForeignKey("medical_records.id"))
 
-    items: Mapped[list["InvoiceItem"]] = relationship(
-        lazy="raise", order_by="InvoiceItem.position", cascade="all, delete-orphan"
-    )
+    items: Mapped[list["InvoiceItem"]] = children(
+        order_by=lambda: (InvoiceItem.position,),
+        scope=WITH_PARENT, fan_out=5, on_delete=OnDelete.CASCADE,
+    )  # fmt: skip
+    owner: Mapped[Owner] = reference(scope="owners:read")
+    pet: Mapped[Pet | None] = reference(scope="pets:read")
+    medical_record: Mapped[MedicalRecord | None] = reference(scope="records:read")
 
 
 class InvoiceItem(ClinicOwned[InvoiceItemRow], Base):

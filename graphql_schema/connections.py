@@ -4,8 +4,11 @@ import strawberry
 
 from app.errors import Invalid
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+from graphql_schema.cost import FAN_OUT
 
 Node = TypeVar("Node")
+# One per item of the page: the estimate counts the page's size at the connection.
+PER_ITEM = {FAN_OUT: 1}
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -26,13 +29,13 @@ class Edge(Generic[Node]):
 class Connection(Generic[Node]):
     page: strawberry.Private[Page[Any]]
 
-    @strawberry.field(description="The items with their cursors.")
+    @strawberry.field(description="The items with their cursors.", metadata=PER_ITEM)
     def edges(self) -> list[Edge[Node]]:
         return [
             Edge(cursor=c, node=n) for c, n in zip(self.page.cursors, self.page.items, strict=True)
         ]
 
-    @strawberry.field(description="The items alone.")
+    @strawberry.field(description="The items alone.", metadata=PER_ITEM)
     def nodes(self) -> list[Node]:
         return self.page.items
 

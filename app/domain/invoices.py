@@ -3,7 +3,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
-from app.domain._lookup import existing, loaded_or_missing, referenced
+from app.domain._lookup import existing, read, referenced
 from app.errors import Invalid, ServiceUnavailable
 from app.inputs import InvoiceInput
 from app.invoice_numbers import CounterBusy, number_invoice, unnumbered
@@ -18,11 +18,8 @@ ORDER = SortKey(Invoice.created_at, Invoice.id, descending=True)
 NUMBERING_ATTEMPTS = 3
 
 
-async def get_invoice(ctx: RequestContext, invoice_id: str) -> Invoice:
-    invoice: Invoice = loaded_or_missing(
-        await ctx.loaders.invoice_by_id.load(invoice_id), "Invoice", invoice_id
-    )
-    return invoice
+async def get_invoice(ctx: RequestContext, invoice_id: str) -> InvoiceRow:
+    return await read(ctx, Invoice, invoice_id, "Invoice")
 
 
 async def list_invoices(
