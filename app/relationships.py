@@ -31,6 +31,8 @@ from sqlalchemy.orm import (
     relationship,
 )
 
+from app.scopes import ALL_SCOPES
+
 _DECLARED = "clinova"
 
 
@@ -51,7 +53,7 @@ WITH_PARENT: Final = WithParent.SCOPE
 
 
 class UndeclaredRelationship(TypeError):
-    """A relationship without what its readers need: raised while the schema is built."""
+    """A relationship without what its readers need: raised as the models or the schema load."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def reference(*, scope: str) -> Relationship[Any]:
 def _check(where: str, declared: _Declared) -> None:
     if not declared.scope:
         raise UndeclaredRelationship(f"{where} needs the scope that guards reading it")
+    if isinstance(declared.scope, str) and declared.scope not in ALL_SCOPES:
+        raise UndeclaredRelationship(f"{where}: {declared.scope!r} is not a scope of app.scopes")
     if declared.fan_out < 1:
         raise UndeclaredRelationship(f"{where} needs a fan-out of at least 1")
 

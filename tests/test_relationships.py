@@ -62,7 +62,11 @@ def test_a_list_declared_as_one_row_fails_the_schema_build() -> None:
 
 @pytest.mark.parametrize(
     ("scope", "fan_out", "problem"),
-    [("", 5, "needs the scope"), ("pets:read", 0, "needs a fan-out of at least 1")],
+    [
+        ("", 5, "needs the scope"),
+        ("pet:read", 5, "'pet:read' is not a scope"),
+        ("pets:read", 0, "needs a fan-out of at least 1"),
+    ],
 )
 def test_children_need_a_scope_and_a_fan_out(scope: str, fan_out: int, problem: str) -> None:
     with pytest.raises(UndeclaredRelationship, match=problem):
