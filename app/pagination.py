@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid
-from app.models import columns
+from app.models import ClinicOwned, columns
 from app.rows import read_rows
 from app.timestamps import parse_timestamp
 
@@ -93,7 +93,7 @@ def _after(key: SortKey, cursor: str) -> ColumnElement[bool]:
 
 async def paginate(
     session: AsyncSession,
-    model: type[Row],
+    model: type[ClinicOwned[Row]],
     *,
     where: Sequence[ColumnElement[bool]],
     key: SortKey,
@@ -125,8 +125,8 @@ async def paginate(
         )
     else:
         query = select(*columns(model)).where(*conditions).order_by(*order).limit(size + 1)
-    # Plain rows, as the loaders answer (see app.loaders).
-    rows = await read_rows(session, query)
+    # Plain rows of the model's columns, as the loaders answer (see app.rows).
+    rows: list[Row] = await read_rows(session, query)
     return Page(
         items=rows[:size],
         has_next=len(rows) > size,

@@ -47,10 +47,11 @@ from strawberry.types.field import StrawberryField
 
 from app.context import RequestContext
 from app.observability import GRAPHQL_EXECUTIONS
+from app.relationships import Relation
 from app.scopes import require_scope
 from graphql_schema.cost import is_json, leaf_cost
 from graphql_schema.counted_execution import CountingExecutor
-from graphql_schema.relations import RELATION, Relation
+from graphql_schema.relations import RELATION
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
 FieldDetailsList = list[FieldDetails]
@@ -103,10 +104,14 @@ def _make_plan(field_def: GraphQLField) -> _FieldPlan | None:
         return None
     if any(not isinstance(extension, PermissionExtension) for extension in field.extensions):
         return None
-    scopes = tuple(getattr(p, "required_scope", None) for p in field.permission_classes)
-    if None in scopes:
-        return None
-    return _FieldPlan(field, scopes, field.metadata.get(RELATION))  # type: ignore[arg-type]
+    scopes: list[str] = []
+    for permission in field.permission_classes:
+        scope = getattr(permission, "required_scope", None)
+        if not isinstance(scope, str):
+            return None
+        scopes.append(scope)
+    relation = field.metadata.get(RELATION)
+    return _FieldPlan(field, tuple(scopes), relation if isinstance(relation, Relation) else None)
 
 
 class PlannedExecutor(CountingExecutor):
@@ -200,7 +205,7 @@ class PlannedExecutor(CountingExecutor):
         if plan.relation is not None:
             related = get_named_type(field_def.type)
             attributes = self._attributes(related, details)  # type: ignore[arg-type]
-            return await plan.relation.load_level(self._request.loaders, objects, attributes)
+            return await self._request.loaders.load_level(plan.relation, objects, attributes)
         field = plan.field
         if field.base_resolver is None:
             return list(map(attrgetter(field.python_name), objects))
@@ -255,7 +260,7 @@ class PlannedExecutor(CountingExecutor):
             plan = _plan_field(type_, name, field_def)
             if plan is None:
                 raise _Decline(name)
-            attributes.add(plan.relation.key if plan.relation else plan.field.python_name)
+            attributes.add(plan.relation.parent_key if plan.relation else plan.field.python_name)
         return frozenset(attributes)
 
     async def _complete(

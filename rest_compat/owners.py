@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from app import inputs
+from app import inputs, models
 from app.domain import owners
 from app.pagination import DEFAULT_PAGE_SIZE
 from rest_compat import inputs as v1
@@ -29,7 +29,7 @@ async def list_owners(
 @router.get("/owners/{id}", summary="Get an owner with their pets")
 async def get_owner(ctx: OwnerWithPetsRead, id: str) -> shapes.OwnerWithPets:
     owner = await owners.get_owner(ctx, id)
-    pets = await ctx.loaders.pets_by_owner_id.load(owner.id)
+    pets = await ctx.loaders.children(models.Owner.pets).load(owner.id)
     return shapes.OwnerWithPets.with_pets(owner, pets)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from graphql import GraphQLObjectType, get_named_type
+from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
 from app.database import Database
 from app.demo_data import seed_demo_clinic
@@ -27,13 +27,23 @@ from tests.graphql_client import count_statements, gql
 
 CORPUS_SIZE = 160
 SEED = 20261125
-# Root fields by id and their types; each has a list field of the plural name.
-ROOT_ITEMS = {
-    "owner": "Owner",
-    "pet": "Pet",
-    "medicalRecord": "MedicalRecord",
-    "invoice": "Invoice",
-}
+
+
+def _root_items(graphql_schema: GraphQLSchema) -> dict[str, str]:
+    """Root fields by id and their types; each has a list field of the plural name."""
+    query = graphql_schema.query_type
+    assert query is not None
+    items = {
+        name: get_named_type(field.type).name
+        for name, field in query.fields.items()
+        if list(field.args) == ["id"]
+    }
+    assert all(f"{name}s" in query.fields for name in items), items
+    return items
+
+
+# Derived from the schema, so that a new root is in the corpus from the start.
+ROOT_ITEMS = _root_items(schema._schema)
 # Keys lacking some read scope, beside the seeded clinic's full-scope key.
 LIMITED_SCOPES = (
     ("owners:read", "records:read", "invoices:read"),
@@ -172,27 +182,17 @@ class Corpus:
 
 
 async def _pools(client: httpx.AsyncClient, ours: str, theirs: str) -> Pools:
-    tree = (
-        "{ owners(first: 100) { edges { cursor } nodes { id pets { id medicalRecords { id "
-        "invoices { id } } invoices { id } } } } }"
-    )
+    lists = " ".join(f"{item}s(first: 100) {{ nodes {{ id }} }}" for item in ROOT_ITEMS)
+    query = f"{{ cursors: owners(first: 100) {{ edges {{ cursor }} }} {lists} }}"
     pools = Pools(ids={name: [] for name in ROOT_ITEMS.values()})
     for secret, share in ((ours, 12), (theirs, 2)):
-        body = (await client.post("/graphql", json={"query": tree}, headers=_auth(secret))).json()
-        connection = body["data"]["owners"]
-        found: dict[str, set[str]] = {name: set() for name in ROOT_ITEMS.values()}
-        for owner in connection["nodes"]:
-            found["Owner"].add(owner["id"])
-            for pet in owner["pets"]:
-                found["Pet"].add(pet["id"])
-                found["Invoice"] |= {i["id"] for i in pet["invoices"]}
-                for record in pet["medicalRecords"]:
-                    found["MedicalRecord"].add(record["id"])
-                    found["Invoice"] |= {i["id"] for i in record["invoices"]}
-        for name, ids in found.items():
-            pools.ids[name] += sorted(ids)[:share]
+        body = (await client.post("/graphql", json={"query": query}, headers=_auth(secret))).json()
+        for item, type_name in ROOT_ITEMS.items():
+            ids = {node["id"] for node in body["data"][f"{item}s"]["nodes"]}
+            assert ids, f"the seeded clinics have no {type_name}"
+            pools.ids[type_name] += sorted(ids)[:share]
         if secret == ours:
-            pools.cursors = [edge["cursor"] for edge in connection["edges"][::7]]
+            pools.cursors = [edge["cursor"] for edge in body["data"]["cursors"]["edges"][::7]]
     for ids in pools.ids.values():
         ids.append("ck-no-such-id")
     return pools
