@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -69,10 +70,15 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql and REST at /api/v1."""
     settings = get_settings()
+    bind = host or settings.host
+    # The app reads the address it serves on from its settings (GraphiQL carries
+    # the demo key on loopback only): workers build theirs from this environment.
+    os.environ["CLINOVA_HOST"] = bind
+    get_settings.cache_clear()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         workers=workers or settings.workers,
         # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).

@@ -3,7 +3,8 @@
 The browser files are npm packages pinned in graphiql/package-lock.json (exact
 versions, each tarball's integrity checked by `npm ci`, which `make install` runs);
 graphiql/page.js starts the editor from the page's JSON data block, so the page
-runs no inline script or style and needs no key.
+runs no inline script or style and needs no key. It carries the demo key only
+when app.demo_key allows it and the browser reached this server directly on loopback.
 """
 
 import json
@@ -13,7 +14,9 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from app.demo_key import is_loopback, servable_demo_key
 from app.errors import NotFound
+from app.settings import Settings
 
 GRAPHIQL_DIR = Path(__file__).resolve().parent.parent / "graphiql"
 # The name in /graphql/assets/<name> -> the file under graphiql/ it serves.
@@ -78,6 +81,7 @@ query Dashboard {
 """
 # What a developer fills in when the page carries no key.
 HEADERS_TEMPLATE = '{\n  "Authorization": "Bearer "\n}'
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 
 
 def missing_assets() -> list[str]:
@@ -97,7 +101,15 @@ def warn_if_not_installed() -> None:
 def graphiql_page(request: Request) -> HTMLResponse:
     if missing_assets():
         return HTMLResponse(_NOT_INSTALLED, status_code=503, headers=_SECURITY_HEADERS)
-    config = {"query": DASHBOARD_QUERY, "headers": HEADERS_TEMPLATE, "openExplorer": False}
+    settings: Settings = request.app.state.db.settings
+    key = servable_demo_key(settings) if _direct_loopback(request) else None
+    config = {
+        "query": DASHBOARD_QUERY,
+        "headers": json.dumps({"Authorization": f"Bearer {key}"}, indent=2)
+        if key
+        else HEADERS_TEMPLATE,
+        "openExplorer": key is not None,
+    }
 
     def asset(name: str) -> str:
         return request.url_for(ASSET_ROUTE, name=name).path
@@ -109,7 +121,8 @@ def graphiql_page(request: Request) -> HTMLResponse:
         # so no value can close the element.
         config=json.dumps(config).replace("<", "\\u003c"),
     )
-    return HTMLResponse(page, headers=_SECURITY_HEADERS)
+    # The page may hold the demo key: no cache keeps a copy.
+    return HTMLResponse(page, headers={**_SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
 async def graphiql_asset(name: str) -> FileResponse:
@@ -122,6 +135,21 @@ async def graphiql_asset(name: str) -> FileResponse:
         path,
         media_type=_MEDIA_TYPES[path.suffix],
         headers={**_SECURITY_HEADERS, "Cache-Control": "no-cache"},
+    )
+
+
+def _direct_loopback(request: Request) -> bool:
+    """The browser is on this machine and talks to the server itself.
+
+    A loopback client behind a proxy on this host is anyone the proxy serves, and a
+    foreign Host name on a loopback connection is DNS rebinding: neither gets a key.
+    """
+    client = request.client
+    return (
+        client is not None
+        and is_loopback(client.host)
+        and is_loopback(request.url.hostname or "")  # the Host header's name
+        and not any(name in request.headers for name in _PROXY_HEADERS)
     )
 
 

@@ -1,9 +1,10 @@
 """GraphiQL at /graphql in a real browser, with every request off this machine blocked.
 
 Starts the real `clinova serve`, opens /graphql in headless Chromium (tests/browser.py)
-and runs a query from the page: a developer types the key. Each test checks that
-nothing but 127.0.0.1 was asked for, that the page's Content-Security-Policy refused
-nothing, and saves a screenshot in its tmp path.
+and runs a query from the page. On a server seeded by `clinova seed` a developer
+types the key; on the demo `make run` serves, the page opens ready to run. Each
+test checks that nothing but 127.0.0.1 was asked for, that the page's
+Content-Security-Policy refused nothing, and saves a screenshot in its tmp path.
 """
 
 import json
@@ -32,6 +33,8 @@ RESULT = "section.result-window"
 REFETCH_SCHEMA = "button[aria-label='Re-fetch GraphQL schema']"
 DOCS = "button[aria-label='Show Documentation Explorer']"
 DOCS_PANE = ".graphiql-doc-explorer"
+# The explorer plugin lists the root fields once the schema has loaded.
+EXPLORER_OWNERS = ".graphiql-explorer-root [data-field-name='owners']"
 
 
 @dataclass
@@ -154,3 +157,34 @@ def test_a_developer_authorizes_and_queries_with_nothing_but_this_server(
             assert '"errors"' not in result.inner_text()
             session.assert_clean()
     print(f"browser test took {time.monotonic() - started:.1f}s")
+
+
+def test_the_demo_opens_ready_to_run(tmp_path: Path) -> None:
+    require_graphiql_assets()
+    with chromium() as browser, live_server(tmp_path, demo=True) as server:
+        expected = _first_owner_name(server)
+        assert server.key in _page_html(server)
+        with graphiql(browser, server, tmp_path) as session:
+            page = session.page
+            # Explorer open and listing the schema's fields: the schema loaded.
+            expect(page.locator(EXPLORER_OWNERS)).to_be_visible()
+            assert session.graphql_statuses and set(session.graphql_statuses) == {200}
+            assert "query Dashboard" in _editor_text(page, QUERY_EDITOR)
+            page.locator(HEADERS_TAB).click()
+            assert json.loads(_editor_text(page, HEADERS_EDITOR)) == {
+                "Authorization": f"Bearer {server.key}"
+            }
+
+            page.locator(EXECUTE).click()
+
+            result = page.locator(RESULT)
+            expect(result).to_contain_text(f'"firstName": "{expected}"')
+            expect(result).to_contain_text('"medicalRecords"')
+            assert '"errors"' not in result.inner_text()
+            assert set(session.graphql_statuses) == {200}
+            # GraphiQL stores its tabs (debounced); the key must not be stored with them.
+            page.wait_for_function(
+                "() => (localStorage.getItem('graphiql:tabState') || '').includes('Dashboard')"
+            )
+            assert server.key not in page.evaluate("() => JSON.stringify(localStorage)")
+            session.assert_clean()

@@ -1,10 +1,12 @@
-"""The GraphiQL page: its own files and a strict CSP.
+"""The GraphiQL page: its own files, a strict CSP, and the demo key only on the demo.
 
 In-process; tests/test_graphiql_browser.py drives the same page in Chromium.
 """
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -12,11 +14,17 @@ from typing import Any
 import httpx
 import pytest
 
+from app.demo_key import remember_demo_key
+from app.main import create_app
+from app.settings import Settings
 from graphql_schema import graphiql
 from graphql_schema.graphiql import ASSETS, DASHBOARD_QUERY, HEADERS_TEMPLATE
 from tests.factories import make_clinic, make_invoice, make_owner, make_pet, make_record
 from tests.graphql_client import gql
+from tests.live_server import live_server
 
+DEMO_KEY = "sk_test_" + "D" * 40
+LOCAL = "http://127.0.0.1:8000"
 HTML = {"accept": "text/html"}
 
 
@@ -38,6 +46,28 @@ class _Page(HTMLParser):
         if self._in_config:
             self.config = json.loads(data)
             self._in_config = False
+
+
+@asynccontextmanager
+async def page_client(
+    tmp_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    demo: bool = True,
+    base_url: str = LOCAL,
+    client: tuple[str, int] = ("127.0.0.1", 50000),
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app on a SQLite file of its own, that `clinova demo` seeded if `demo`."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    if demo:
+        remember_demo_key(database_url, DEMO_KEY)
+    app = create_app(Settings(database_url=database_url, host=host, _env_file=None))  # type: ignore[call-arg]
+    transport = httpx.ASGITransport(app=app, client=client)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+            yield http
+    finally:
+        await app.state.db.dispose()
 
 
 async def _page(http: httpx.AsyncClient, **headers: str) -> httpx.Response:
@@ -104,6 +134,47 @@ async def test_without_its_npm_files_the_page_says_how_to_install_them(
     assert "make install" in response.text and "npm" in response.text
 
 
+async def test_the_demo_served_on_loopback_opens_ready_to_run(tmp_path: Path) -> None:
+    async with page_client(tmp_path) as http:
+        response = await _page(http)
+    config = _Page(response.text).config
+
+    assert response.headers["cache-control"] == "no-store"
+    assert json.loads(config["headers"]) == {"Authorization": f"Bearer {DEMO_KEY}"}
+    assert config["openExplorer"] is True
+    assert config["query"] == DASHBOARD_QUERY
+
+
+@pytest.mark.parametrize(
+    ("why", "options", "headers"),
+    [
+        ("not the demo database", {"demo": False}, {}),
+        ("bound to every interface", {"host": "0.0.0.0"}, {}),
+        ("a client on another machine", {"client": ("10.0.0.7", 50000)}, {}),
+        ("a name that is not loopback (DNS rebinding)", {"base_url": "http://evil.example"}, {}),
+        ("forwarded by a proxy on this host", {}, {"x-forwarded-for": "203.0.113.9"}),
+        ("forwarded, RFC 7239", {}, {"forwarded": "for=203.0.113.9"}),
+    ],
+)
+async def test_anywhere_else_the_page_holds_no_key(
+    tmp_path: Path, why: str, options: dict[str, Any], headers: dict[str, str]
+) -> None:
+    async with page_client(tmp_path, **options) as http:
+        response = await _page(http, **headers)
+
+    assert "sk_" not in response.text, why
+    assert _Page(response.text).config["openExplorer"] is False
+
+
+async def test_a_demo_record_of_another_database_is_not_this_ones(tmp_path: Path) -> None:
+    remember_demo_key(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}", DEMO_KEY)
+
+    async with page_client(tmp_path, demo=False) as http:
+        response = await _page(http)
+
+    assert "sk_" not in response.text
+
+
 async def test_the_dashboard_query_runs_as_written(backend: Any, client: httpx.AsyncClient) -> None:
     clinic = await make_clinic(backend.db)
     owner = await make_owner(backend.db, clinic.clinic_id, first_name="Ada")
@@ -120,3 +191,12 @@ async def test_the_dashboard_query_runs_as_written(backend: Any, client: httpx.A
     [seen] = body["data"]["owners"]["nodes"]
     assert seen["firstName"] == "Ada"
     assert seen["pets"][0]["medicalRecords"][0]["invoices"][0]["invoiceNumber"] == "INV-2026-000001"
+
+
+def test_clinova_serve_on_every_interface_puts_no_key_in_the_demo_page(tmp_path: Path) -> None:
+    # The bound address reaches the app from `clinova serve --host`, not a default.
+    with live_server(tmp_path, demo=True, host="0.0.0.0") as server:
+        response = httpx.get(f"{server.base}/graphql", headers=HTML, timeout=10)
+
+    assert response.status_code == 200
+    assert server.key.startswith("sk_") and "sk_" not in response.text
