@@ -38,7 +38,7 @@ log = logging.getLogger("clinova.graphiql")
 # Fonts are data: URIs inside graphiql.css; the fetcher talks to this origin only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; font-src data:; "
-    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
 _SECURITY_HEADERS = {
