@@ -2,9 +2,9 @@
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app import api_keys
 from app.database import Database, write_transaction
+from app.demo_key import recorded_demo_key, remember_demo_key
 from app.errors import NotFound
 from app.logging_config import logging_config
 from app.migrate import migrate, schema_problem
@@ -22,7 +23,6 @@ from app.settings import get_settings
 from app.tenancy import mark_unscoped
 
 T = TypeVar("T")
-DEMO_FILE = Path(".clinova-demo.json")
 
 
 def _with_database(work: Callable[[Database], Awaitable[T]], *, migrated: bool = True) -> T:
@@ -70,10 +70,15 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql and REST at /api/v1."""
     settings = get_settings()
+    bind = host or settings.host
+    # The app reads the address it serves on from its settings (GraphiQL carries
+    # the demo key on loopback only): workers build theirs from this environment.
+    os.environ["CLINOVA_HOST"] = bind
+    get_settings.cache_clear()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         workers=workers or settings.workers,
         # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
@@ -141,12 +146,14 @@ def demo(owners: int) -> None:
         result = await seed_demo_clinic(db.sessionmaker, owners=owners, seed=1)
         return result.api_key
 
-    # The secret is shown once; keep the demo's beside the database for later runs.
+    # The secret is shown once; keep the demo's beside the database for later runs
+    # and for GraphiQL, which opens with it when this database is served on loopback.
+    database_url = get_settings().database_url
     key = _with_database(work)
     if key:
-        DEMO_FILE.write_text(json.dumps({"apiKey": key}))
-    elif DEMO_FILE.exists():
-        key = json.loads(DEMO_FILE.read_text())["apiKey"]
+        remember_demo_key(database_url, key)
+    else:
+        key = recorded_demo_key(database_url)
     port = get_settings().port
     if key:
         click.echo(f"demo API key: {key}")
