@@ -4,15 +4,31 @@ PYTHON ?= python3
 export CLINOVA_PORT ?= 8000
 GRAPHIQL_ASSETS := graphiql/node_modules/.package-lock.json
 
-.PHONY: install run test lint schema docs clean
+LOCK_EXPORT := $(BIN)/uv export --frozen --no-emit-project --quiet
 
-install: $(VENV)/.installed $(GRAPHIQL_ASSETS)
+.PHONY: install install-runtime run test lint lock schema docs clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock (uv.lock, exported with hashes to requirements/):
+# serving needs requirements/runtime.txt alone, tests and tools requirements/dev.txt.
+install: $(VENV)/.installed-dev $(GRAPHIQL_ASSETS)
+install-runtime: $(VENV)/.installed-runtime $(GRAPHIQL_ASSETS)
+
+$(VENV)/.installed-runtime: requirements/runtime.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed-runtime
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $@
+
+# After changing dependencies in pyproject.toml: resolve, lock and export again.
+# tests/test_lock.py fails while pyproject.toml, uv.lock and requirements/ disagree.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv lock
+	$(LOCK_EXPORT) --no-dev -o requirements/runtime.txt
+	$(LOCK_EXPORT) --extra dev -o requirements/dev.txt
 
 # GraphiQL's browser files, served by the service itself: exact versions, each
 # tarball's integrity checked against graphiql/package-lock.json. Without npm the
@@ -25,7 +41,7 @@ $(GRAPHIQL_ASSETS): graphiql/package.json graphiql/package-lock.json
 	  echo "*** Install Node.js and npm, then run 'make install' again." >&2; \
 	fi
 
-run: install
+run: install-runtime
 	$(BIN)/clinova migrate
 	$(BIN)/clinova demo
 	$(BIN)/clinova serve --port $(CLINOVA_PORT)
