@@ -22,7 +22,7 @@ from app.http.rate_limit_headers import RATE_LIMIT_HEADERS, RateLimitHeadersMidd
 from app.http.request_ids import HEADER as REQUEST_ID_HEADER
 from app.http.request_ids import RequestIdMiddleware
 from app.http.surfaces import Surfaces
-from app.observability import count_statements
+from app.observability import count_statements, forget_dead_workers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
 from graphql_schema.errors import graphql_error_response
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
+        forget_dead_workers()
         yield
         await db.dispose()
 

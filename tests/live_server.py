@@ -84,9 +84,12 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    tmp_path: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[LiveServer]:
-    """A real `clinova serve`, on a fresh SQLite file by default."""
+    """A real `clinova serve` (of `workers` processes), on a fresh SQLite file by default."""
     database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
     env = {**_server_env(database_url), **(extra_env or {})}
     migrated = subprocess.run(
@@ -101,7 +104,8 @@ def live_server(
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [clinova(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [clinova(), "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
             env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
