@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal, get_args
 
 from prometheus_client import (
     REGISTRY,
@@ -50,6 +50,22 @@ LOADER_BATCH = Histogram(
     "clinova_dataloader_batch_size", "Keys per dataloader batch", ["loader"],
     buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
 )  # fmt: skip
+
+WebhookOutcome = Literal["delivered", "retrying", "failed", "disabled"]
+# Incremented by the webhook delivery worker, once per attempt, through
+# `note_webhook_delivery`: a 2xx is delivered, another answer or a timeout is
+# retrying (or failed once the retries are over), a 410 disabled its endpoint.
+WEBHOOK_DELIVERIES = Counter(
+    "clinova_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"]
+)
+# Every outcome is exported from the start (at 0), so rates and alerts see it.
+for _outcome in get_args(WebhookOutcome):
+    WEBHOOK_DELIVERIES.labels(_outcome)
+
+
+def note_webhook_delivery(outcome: WebhookOutcome) -> None:
+    WEBHOOK_DELIVERIES.labels(outcome).inc()
+
 
 # The statements of the current request; a ContextVar reaches SQLAlchemy's
 # cursor events, which run in the request's task (and the tasks it spawns).

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from app.observability import (
     MULTIPROCESS_DIRECTORY,
     forget_dead_workers,
+    note_webhook_delivery,
     worker_metrics,
 )
 from tests.conftest import Backend, app_client
@@ -200,3 +201,18 @@ def test_one_worker_keeps_its_metrics_in_process() -> None:
         directory = Path(os.environ[MULTIPROCESS_DIRECTORY])
         assert directory.is_dir() and not any(directory.iterdir())
     assert MULTIPROCESS_DIRECTORY not in os.environ and not directory.exists()
+
+
+async def test_webhook_deliveries_are_exported_by_outcome(client: httpx.AsyncClient) -> None:
+    def delivered() -> float | None:
+        return REGISTRY.get_sample_value(
+            "clinova_webhook_deliveries_total", {"outcome": "delivered"}
+        )
+
+    before = delivered()
+    note_webhook_delivery("delivered")
+
+    text = (await client.get("/metrics")).text
+    for outcome in ("delivered", "retrying", "failed", "disabled"):
+        assert f'clinova_webhook_deliveries_total{{outcome="{outcome}"}}' in text
+    assert before is not None and delivered() == before + 1
