@@ -18,6 +18,7 @@ from app.errors import NotFound
 from app.logging_config import logging_config
 from app.migrate import migrate, schema_problem
 from app.models import Clinic
+from app.observability import worker_metrics
 from app.scopes import ALL_SCOPES, parse_scopes
 from app.settings import get_settings
 from app.tenancy import mark_unscoped
@@ -75,24 +76,26 @@ def serve(
     # the demo key on loopback only): workers build theirs from this environment.
     os.environ["CLINOVA_HOST"] = bind
     get_settings.cache_clear()
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=bind,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        # One JSON line per request comes from app.observability instead.
-        access_log=False,
-        log_config=logging_config(),
-        # SIGTERM: stop accepting, let in-flight requests finish (each write is
-        # one transaction, so none is left half done), then close the pool.
-        timeout_graceful_shutdown=settings.shutdown_timeout,
-    )
+    workers = workers or settings.workers
+    with worker_metrics(workers):
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=bind,
+            port=port or settings.port,
+            workers=workers,
+            # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            # One JSON line per request comes from app.observability instead.
+            access_log=False,
+            log_config=logging_config(),
+            # SIGTERM: stop accepting, let in-flight requests finish (each write is
+            # one transaction, so none is left half done), then close the pool.
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
 
 
 @main.command("migrate")

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from opentelemetry.trace import TracerProvider
 from starlette.exceptions import HTTPException
 
 from app import secrets_in_logs
@@ -21,24 +22,31 @@ from app.http.idempotency import IdempotencyRecorder, Replayed, replay_response
 from app.http.rate_limit_headers import RATE_LIMIT_HEADERS, RateLimitHeadersMiddleware
 from app.http.request_ids import HEADER as REQUEST_ID_HEADER
 from app.http.request_ids import RequestIdMiddleware
+from app.http.request_span import RequestSpanMiddleware
 from app.http.surfaces import Surfaces
-from app.observability import count_statements
+from app.observability import count_statements, forget_dead_workers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
+from app.tracing import trace_statements, tracer_provider_from_environment
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
 from rest_compat.errors import envelope_response
 from rest_compat.router import api_router, install_openapi
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The app; it traces requests to `tracer_provider`, by default the one OTEL_* sets up."""
     settings = settings or get_settings()
+    tracer_provider = tracer_provider or tracer_provider_from_environment()
     db = Database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
+        forget_dead_workers()
         yield
         await db.dispose()
 
@@ -48,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.db = db
     count_statements(db.engine)
+    if tracer_provider is not None:
+        trace_statements(db.engine, tracer_provider)
     app.state.rate_limiter = RateLimiter(settings)
     # Errors take the shape of the surface that mounted the route (the v1 envelope
     # for everything else: health, metrics, unknown routes).
@@ -71,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=[REQUEST_ID_HEADER, *RATE_LIMIT_HEADERS, "Retry-After"],
             max_age=600,
         )
+    if tracer_provider is not None:
+        # Inside the request id (an attribute of the span), around all the rest.
+        app.add_middleware(RequestSpanMiddleware, tracer_provider=tracer_provider)
     app.add_middleware(RequestIdMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, surfaces.answer)

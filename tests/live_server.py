@@ -104,8 +104,9 @@ def live_server(
     *,
     demo: bool = False,
     host: str = "127.0.0.1",
+    workers: int = 1,
 ) -> Iterator[LiveServer]:
-    """A real `clinova serve`, on a fresh SQLite file by default.
+    """A real `clinova serve` (of `workers` processes), on a fresh SQLite file by default.
 
     `demo` seeds with `clinova demo` instead of `clinova seed`; `host` is the
     address bound, and the tests reach the server on 127.0.0.1 whatever it is.
@@ -124,7 +125,8 @@ def live_server(
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [clinova(), "serve", "--host", host, "--port", str(port)],
+            [clinova(), "serve", "--host", host, "--port", str(port),
+             "--workers", str(workers)],
             env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
