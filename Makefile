@@ -53,6 +53,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app graphql_schema rest_compat
+	$(BIN)/lint-imports
 
 schema: install
 	$(BIN)/python -c 'from graphql_schema.schema import schema; print(schema.as_str())' > schema.graphql

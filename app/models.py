@@ -26,7 +26,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, valid
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
-from app.relationships import WITH_PARENT, OnDelete, children, reference
+from app.relationships import (
+    WITH_PARENT,
+    OnDelete,
+    children,
+    reference,
+    require_children_declared,
+)
 from app.rows import InvoiceItemRow, InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from app.search_text import owner_search_text
 from app.timestamps import utc_now
@@ -291,6 +297,11 @@ def _keep_search_text(_mapper: Mapper[Owner], _connection: Any, owner: Owner) ->
     # At flush, when every field is final, whichever of them the write changed.
     owner.search_text = owner_search_text(owner.first_name, owner.last_name, owner.email)
 
+
+# Every foreign key between clinic-owned tables has its parent's delete rule.
+require_children_declared(
+    mapper.class_ for mapper in Base.registry.mappers if issubclass(mapper.class_, ClinicOwned)
+)
 
 # Every FK column of a clinic-owned table is indexed through a composite above or here.
 Index(None, MedicalRecord.pet_id)

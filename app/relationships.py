@@ -166,3 +166,29 @@ def relations_of(model: type[Any]) -> list[Relation]:
     configure_mappers()
     mapper: Mapper[Any] = inspect(model)
     return [_derive(prop) for prop in mapper.relationships]
+
+
+def require_children_declared(models: Iterable[type[Any]]) -> None:
+    """Every foreign key between these models is a relationship its parent declares.
+
+    A child whose parent declares no `children()` for it has no delete rule: deleting
+    the parent would meet the foreign key in the database (a 500), not a refusal.
+    """
+    configure_mappers()
+    mappers: list[Mapper[Any]] = [inspect(model) for model in models]
+    by_table = {mapper.local_table: mapper for mapper in mappers}
+    for mapper in mappers:
+        for column in mapper.local_table.columns:
+            for foreign_key in column.foreign_keys:
+                parent = by_table.get(foreign_key.column.table)
+                if parent is None:
+                    continue
+                if not any(
+                    prop.direction is RelationshipDirection.ONETOMANY and column in prop.remote_side
+                    for prop in parent.relationships
+                ):
+                    raise UndeclaredRelationship(
+                        f"{mapper.class_.__name__}.{column.key} names a "
+                        f"{parent.class_.__name__}, which declares no children() for it: "
+                        "deleting one would fail in the database instead of by its rule"
+                    )

@@ -8,7 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.database import Database
-from app.relationships import OnDelete, UndeclaredRelationship, children, reference
+from app.relationships import (
+    OnDelete,
+    UndeclaredRelationship,
+    children,
+    reference,
+    require_children_declared,
+)
 from graphql_schema.relations import relation
 from tests.factories import make_clinic, make_invoice, make_owner, make_pet
 from tests.graphql_client import codes, gql
@@ -44,6 +50,26 @@ class Pup(_Throwaway):
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True)
     dog_id: Mapped[str] = mapped_column(ForeignKey("dogs.id"))
+
+
+class Shelter(_Throwaway):
+    __tablename__ = "shelters"
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True)
+
+
+class Cat(_Throwaway):
+    __tablename__ = "cats"
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True)
+    shelter_id: Mapped[str] = mapped_column(ForeignKey("shelters.id"))
+    # Its parent declares no children() for it: no rule for deleting a shelter.
+    shelter: Mapped[Shelter] = reference(scope="pets:read")
+
+
+def test_a_foreign_key_whose_parent_declares_no_children_fails_as_the_models_load() -> None:
+    with pytest.raises(UndeclaredRelationship, match=r"Cat\.shelter_id names a Shelter"):
+        require_children_declared([Shelter, Cat])
 
 
 def _order() -> tuple[Any, ...]:
