@@ -21,7 +21,18 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Dialect, Select, String, any_, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Float,
+    Numeric,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -91,11 +102,27 @@ def _compile(read: LevelRead, dialect: Dialect) -> _Compiled:
             binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in parameters
         ),
         results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            column.type.dialect_impl(dialect).result_processor(dialect, _coltype(column, dialect))
             for column in read.selected
         ),
         make_row=row_type(tuple(column.key for column in read.selected))._make,
     )
+
+
+def _coltype(column: Any, dialect: Dialect) -> int | None:
+    """The type oid a result would report for the column, read as itself.
+
+    asyncpg's numeric result processors choose by it (float8 needs none);
+    compiling once, we know it from the declaration instead.
+    """
+    if dialect.name != "postgresql":
+        return None
+    if isinstance(column.type, Float):
+        return _FLOAT8
+    return _NUMERIC if isinstance(column.type, Numeric) else None
+
+
+_FLOAT8, _NUMERIC = 701, 1700
 
 
 def level_read(
