@@ -18,7 +18,7 @@ dashboard of a thousand rows pays a thousand times.
 from collections import defaultdict
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, String, any_, bindparam, select
@@ -33,7 +33,7 @@ from app.relationships import Relation, relation_of
 from app.rows import read_rows
 
 Row = TypeVar("Row")
-# Rows of only the columns a planned query asks for (`Loaders.serving`): read by name.
+# Rows of only some columns (`Loaders.serving`): read by name.
 SomeColumns = object
 
 
@@ -56,25 +56,6 @@ class _RowLoader(DataLoader[str, Row], Generic[Row]):
         by = "".join(part.title() for part in key.key.split("_"))
         self.name = f"{self._answers.format(model.__name__)}By{by}Loader"
         self._columns = self._selected(attributes)
-        self._level_rows: dict[str, Any] = {}
-
-    async def load_level(self, keys: Sequence[str]) -> list[Row]:
-        """`load_many` for a whole level at once: one batch, no future per key.
-
-        aiodataloader's load_many gathers a future per key, and even a cache of
-        done futures costs one per row: for a level of 500 keys the event loop's
-        bookkeeping cost more than reading the rows. Levels keep rows in a dict
-        of their own; a loader serving levels (`Loaders.serving` with attributes) serves only them.
-        """
-        rows = self._level_rows
-        unseen = [key for key in dict.fromkeys(keys) if key not in rows]
-        if unseen:
-            rows.update(zip(unseen, await self.batch_load_fn(unseen), strict=True))
-        return list(map(rows.__getitem__, keys))
-
-    def clear_all(self) -> Self:
-        self._level_rows.clear()
-        return super().clear_all()
 
     def among(self, keys: Sequence[str]) -> ColumnElement[bool]:
         """`key IN keys`; on PostgreSQL one array parameter, not one per key.
@@ -184,15 +165,6 @@ class Loaders:
         """The relationship's rows for one parent (None: its key is null, or no row)."""
         key = getattr(parent, relation.parent_key)
         return None if key is None else await self.serving(relation).load(key)
-
-    async def load_level(
-        self, relation: Relation, parents: list[Any], attributes: frozenset[str]
-    ) -> list[Any]:
-        """The relationship's rows for every parent, reading only `attributes` of them."""
-        keys = list(map(attrgetter(relation.parent_key), parents))
-        present = [key for key in keys if key is not None]
-        loaded = iter(await self.serving(relation, attributes).load_level(present))
-        return [None if key is None else next(loaded) for key in keys]
 
     def clear(self) -> None:
         """After a write: the next read must see it."""

@@ -86,7 +86,7 @@ class InvoiceItemRow(_Row, Protocol):
 # A query chooses its columns (the planner reads only those asked for), so the
 # column sets are many in principle and few in practice: keep the recent ones.
 @lru_cache(maxsize=1024)
-def _row_type(names: tuple[str, ...]) -> Any:
+def row_type(names: tuple[str, ...]) -> Any:
     # The fields are the statement's columns, known only at run time.
     return namedtuple("Row", names)
 
@@ -94,5 +94,5 @@ def _row_type(names: tuple[str, ...]) -> Any:
 async def read_rows(session: AsyncSession, query: Select[Any]) -> list[Any]:
     """The statement's rows. Untyped: its caller knows the model it selected from."""
     result = await session.execute(query)
-    make = _row_type(tuple(result.keys()))._make
+    make = row_type(tuple(result.keys()))._make
     return [make(row) for row in result]

@@ -3,10 +3,10 @@
 `relation(models.Owner.pets, ...)` takes the key, the order and the loader from
 the relationship, the scope check from its scope, and puts the declaration in
 the field's metadata, where the planner (a whole level at once, with only the
-columns asked for) and the cost estimate (its fan-out) read it. A field by
-field resolution and a planned level go through the same loader, so the SQL
-and its batching are the same. Deriving the declaration here, at import,
-makes a relationship declared without a scope or fan-out fail the schema build.
+columns asked for, app.compiled_reads) and the cost estimate (its fan-out)
+read it. Field by field, it resolves through the request's loader. Deriving
+the declaration here, at import, makes a relationship declared without a
+scope or fan-out fail the schema build.
 """
 
 from typing import Any

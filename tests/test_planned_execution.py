@@ -16,10 +16,15 @@ from typing import Any
 
 import httpx
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from sqlalchemy import BinaryExpression, BindParameter, Select, Table
+from sqlalchemy.sql.visitors import iterate
 
+from app.compiled_reads import made_level_reads
 from app.database import Database
 from app.demo_data import seed_demo_clinic
+from app.models import Base
 from app.observability import GRAPHQL_EXECUTIONS
+from app.tenancy import is_clinic_owned
 from graphql_schema.schema import schema
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_key, make_owner, make_pet, make_record
@@ -242,7 +247,32 @@ async def test_planned_answers_match_the_standard_executor(backend: Backend) -> 
     # The corpus must exercise both: the planner on most documents, and the
     # standard executor on those that answer with errors.
     assert planned_count >= CORPUS_SIZE * 0.4, planned_count
+    # A plan that fails falls back to the same answer: only errors may need it.
+    assert planned_count >= CORPUS_SIZE - with_errors, (planned_count, with_errors)
     assert with_errors >= CORPUS_SIZE * 0.15, with_errors
+    # and every statement compiled on the way keeps to the caller's clinic.
+    reads = made_level_reads()
+    assert reads
+    for read in reads:
+        _assert_clinic_bound(read.statement(backend.name))
+
+
+def _assert_clinic_bound(statement: Select[object]) -> None:
+    """Every clinic-owned table the statement reads is compared to the clinic parameter."""
+    owned = {
+        mapper.local_table for mapper in Base.registry.mappers if is_clinic_owned(mapper.class_)
+    }
+    tables = [t for t in iterate(statement) if isinstance(t, Table) and t in owned]
+    assert tables, statement
+    bound = {
+        node.left.table
+        for node in iterate(statement.whereclause)
+        if isinstance(node, BinaryExpression)
+        and getattr(node.left, "key", None) == "clinic_id"
+        and isinstance(node.right, BindParameter)
+        and node.right.key == "clinic_id"
+    }
+    assert set(tables) <= bound, f"no clinic predicate on {set(tables) - bound}: {statement}"
 
 
 async def test_nested_levels_read_only_the_columns_asked_for(
