@@ -51,6 +51,15 @@ def _print_json_last(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload))
 
 
+def _shows_progress(as_json: bool) -> bool:
+    """Progress is for a person at a terminal: not in logs, pipes or tooling's --json."""
+    return not as_json and sys.stderr.isatty()
+
+
+def _progress_line(line: str) -> None:
+    click.echo(line, err=True)
+
+
 @click.group()
 def main() -> None:
     """ClinovaVet data service."""
@@ -99,14 +108,18 @@ def serve(
 
 
 @main.command("migrate")
-def migrate_command() -> None:
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line for tooling.")
+def migrate_command(as_json: bool) -> None:
     """Bring the database schema to the latest revision."""
+    progress = _progress_line if _shows_progress(as_json) else None
 
-    async def work(db: Database) -> None:
-        await migrate(db.engine)
+    async def work(db: Database) -> str | None:
+        return await migrate(db.engine, progress=progress)
 
-    _with_database(work, migrated=False)
+    revision = _with_database(work, migrated=False)
     click.echo("database is at the latest revision")
+    if as_json:
+        _print_json_last({"revision": revision})
 
 
 @main.command()
@@ -118,7 +131,7 @@ def seed(owners: int, seed_value: int, as_json: bool) -> None:
     from app.demo_data import seed_demo_clinic
 
     async def work(db: Database) -> Any:
-        if not sys.stderr.isatty():
+        if not _shows_progress(as_json):
             return await seed_demo_clinic(db.sessionmaker, owners=owners, seed=seed_value)
         with click.progressbar(length=owners, label="seeding owners", file=sys.stderr) as bar:
             return await seed_demo_clinic(
