@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -85,6 +86,16 @@ class ApiKey(Timestamped, Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return stored_scopes(self.scopes)
+
+
+class ApiKeyChanges(Base):
+    """How many times rows of api_keys changed: triggers keep it (migration 0010),
+    and SQLite's key watcher (`app.key_changes`) reads it. One row."""
+
+    __tablename__ = "api_key_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
 
 
 def stored_scopes(text: str) -> frozenset[str]:

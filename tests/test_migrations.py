@@ -31,7 +31,7 @@ async def test_migrate_is_idempotent_and_reaches_head(db: Database) -> None:
         result = await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
         version = result.scalar_one()
     assert {"owners", "pets", "medical_records", "invoices", "invoice_items", "api_keys"} <= tables
-    assert version == "0009"
+    assert version == "0010"
 
 
 async def test_upgrades_keep_existing_rows(tmp_path: Path, scratch_postgres_url: str) -> None:
