@@ -22,6 +22,8 @@ from app.http.rate_limit_headers import RATE_LIMIT_HEADERS, RateLimitHeadersMidd
 from app.http.request_ids import HEADER as REQUEST_ID_HEADER
 from app.http.request_ids import RequestIdMiddleware
 from app.http.surfaces import Surfaces
+from app.key_cache import KeyCache
+from app.key_changes import key_watcher
 from app.observability import count_statements
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
@@ -34,12 +36,17 @@ from rest_compat.router import api_router, install_openapi
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings)
+    key_cache = KeyCache()
+    # One per process: each worker runs this lifespan, and hears key changes itself.
+    watcher = key_watcher(key_cache, settings, db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
+        watcher.start()
         yield
+        await watcher.stop()
         await db.dispose()
 
     # No redirects: one built from the request's Host header would point anywhere.
@@ -47,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="ClinovaVet API", version="1.0.0", lifespan=lifespan, redirect_slashes=False
     )
     app.state.db = db
+    app.state.key_cache = key_cache
+    app.state.key_watcher = watcher
     count_statements(db.engine)
     app.state.rate_limiter = RateLimiter(settings)
     # Errors take the shape of the surface that mounted the route (the v1 envelope
