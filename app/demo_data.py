@@ -6,9 +6,10 @@ a fixed order, and all dates are offsets from today's UTC date.
 
 Rows are plain dicts written with Core executemany INSERTs rather than mapped
 objects flushed by the unit of work, which took over a minute for 10k owners
-(~300k rows). Core inserts bypass the tenancy `before_flush` hook and Owner's
-phone validator and search text, so every row carries its clinic, phone digits
-and search text itself, and they take column names (`total_amount_cents`,
+(~300k rows). Core inserts bypass the tenancy `before_flush` hook, the clinic
+counts and Owner's phone validator and search text, so every row carries its
+clinic, phone digits and search text itself, each insert is counted
+(`count_inserted`), and they take column names (`total_amount_cents`,
 `price_cents`; Money still converts the Decimals).
 """
 
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import demo_catalog as catalog
 from app.api_keys import create_key
+from app.clinic_counts import count_inserted
 from app.database import write_transaction
 from app.ids import new_id
 from app.invoice_numbers import allocate_invoice_numbers
@@ -398,6 +400,7 @@ async def seed_demo_clinic(
             async with write_transaction(session):
                 for table, rows in batch.inserts():
                     await session.execute(table.insert(), rows)
+                    count_inserted(session, table, rows)
                 if start == 0:
                     await _analyze_if_sqlite(session)
                 await refresh_last_visit(session, [owner["id"] for owner in batch.owners])

@@ -257,6 +257,16 @@ class InvoiceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class ClinicCount(Base):
+    """A clinic's rows of one entity (a table name), kept by `app.clinic_counts`."""
+
+    __tablename__ = "clinic_counts"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 @event.listens_for(Owner, "before_insert")
 @event.listens_for(Owner, "before_update")
 def _keep_search_text(_mapper: Mapper[Owner], _connection: Any, owner: Owner) -> None:

@@ -30,7 +30,8 @@ def mark_unscoped(session: AsyncSession) -> None:
     session.info[UNSCOPED_KEY] = True
 
 
-def _clinic_of(session: Session) -> str | None:
+def clinic_of(session: Session | AsyncSession) -> str | None:
+    """The session's clinic; None for an unscoped one."""
     clinic_id = session.info.get(CLINIC_KEY)
     if clinic_id is None and not session.info.get(UNSCOPED_KEY):
         raise RuntimeError("session has no clinic: bind_clinic() or mark_unscoped() first")
@@ -41,7 +42,7 @@ def _clinic_of(session: Session) -> str | None:
 def _filter_by_clinic(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    clinic_id = _clinic_of(state.session)
+    clinic_id = clinic_of(state.session)
     if clinic_id is None:
         return
     state.statement = state.statement.options(
@@ -58,7 +59,7 @@ def _stamp_clinic(session: Session, _context: Any, _instances: Any) -> None:
     new_rows = [obj for obj in session.new if isinstance(obj, ClinicOwned)]
     if not new_rows:
         return
-    clinic_id = _clinic_of(session)
+    clinic_id = clinic_of(session)
     for obj in new_rows:
         if clinic_id is None:
             if obj.clinic_id is None:
