@@ -3,27 +3,44 @@
 The exact total of an unfiltered list (REST `pagination.total`, GraphQL
 `totalCount`) was a count(*) of the clinic's rows, whose cost grows with the
 clinic (issue 16 measured 1.0-1.3 ms of database CPU per REST list).
-`clinic_counts` holds it instead, one row per clinic and counted entity, read
-in one lookup.
+`clinic_counts` holds it instead, summed over a handful of rows per clinic and
+entity.
 
-Kept here alone, for every write through the ORM: each flush notes the counted
-rows it inserted and deleted, and just before commit one upsert adds them to
-the counters: the transaction's last statement, so the counter rows stay
-locked (PostgreSQL's row lock; SQLite's writers already queue at BEGIN
-IMMEDIATE) for the commit alone, and concurrent creators add up instead of
-overwriting each other. A rollback discards what was noted. Writes use no
-savepoints; rows of a rolled-back savepoint would stay noted. Bulk writers that
-bypass the ORM (`app.demo_data`) note their rows with `count_inserted`.
+Kept here alone, for every write through the ORM: each flush adds the counted
+rows it inserted and deleted, in the flush's transaction, so a rollback takes
+the change back with the rows. Bulk writers that bypass the ORM
+(`app.demo_data`) add theirs with `count_inserted`.
+
+An addition never waits for another writer. On PostgreSQL a clinic's count of
+an entity is split over shards: an addition takes any shard no other
+transaction holds (`SKIP LOCKED`), or starts a new one, and keeps its row lock
+until commit without anyone queueing behind it. A single counter row would be
+one more queue per clinic, and the flush comes before the invoice number
+(`app.invoice_numbers`), whose queue must stay the only one. Shards number at
+most the writers of a clinic's entity that were ever in flight at once. SQLite
+needs none: its writers already queue at BEGIN IMMEDIATE.
 """
 
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from app.models import ClinicCount, Invoice, MedicalRecord, Owner, Pet
 from app.tenancy import clinic_of
@@ -32,12 +49,37 @@ from app.tenancy import clinic_of
 ENTITIES: dict[type[Any], str] = {
     model: model.__tablename__ for model in (Owner, Pet, MedicalRecord, Invoice)
 }
-_NOTED = "clinic_count_changes"
+_ENTITY_NAMES = frozenset(ENTITIES.values())
 
-
-def _noted(session: Session | AsyncSession) -> Counter[tuple[str, str]]:
-    noted: Counter[tuple[str, str]] = session.info.setdefault(_NOTED, Counter())
-    return noted
+# One statement: add to a shard no one holds, else to a new one (a random id,
+# so two new ones do not collide; should they, they add up all the same).
+_ADD_POSTGRESQL = text("""
+    WITH free AS (
+        SELECT shard FROM clinic_counts
+        WHERE clinic_id = :clinic_id AND entity = :entity
+        LIMIT 1 FOR UPDATE SKIP LOCKED
+    ), added AS (
+        UPDATE clinic_counts SET count = count + :delta
+        WHERE clinic_id = :clinic_id AND entity = :entity AND shard = (SELECT shard FROM free)
+        RETURNING shard
+    )
+    INSERT INTO clinic_counts (clinic_id, entity, shard, count)
+    SELECT :clinic_id, :entity, :new_shard, :delta WHERE NOT EXISTS (SELECT FROM added)
+    ON CONFLICT (clinic_id, entity, shard) DO UPDATE SET count = clinic_counts.count + :delta
+""").bindparams(
+    bindparam("clinic_id", type_=String),
+    bindparam("entity", type_=String),
+    bindparam("delta", type_=BigInteger),
+    bindparam("new_shard", type_=Integer),
+)
+_upsert = sqlite.insert(ClinicCount).values(
+    clinic_id=bindparam("clinic_id"), entity=bindparam("entity"), shard=0,
+    count=bindparam("delta"),
+)  # fmt: skip
+_ADD_SQLITE = _upsert.on_conflict_do_update(
+    index_elements=[ClinicCount.clinic_id, ClinicCount.entity, ClinicCount.shard],
+    set_={"count": ClinicCount.count + _upsert.excluded["count"]},
+)
 
 
 async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
@@ -47,59 +89,42 @@ async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
     if entity is None or clinic_id is None:
         return None
     count = await session.scalar(
-        select(ClinicCount.count).where(
+        select(func.sum(ClinicCount.count)).where(
             ClinicCount.clinic_id == clinic_id, ClinicCount.entity == entity
         )
     )
     return int(count or 0)
 
 
-def count_inserted(session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Rows a Core INSERT wrote, noted as a flush notes its own."""
-    if table.name in ENTITIES.values():
-        _noted(session).update((row["clinic_id"], table.name) for row in rows)
+async def count_inserted(
+    session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Rows a Core INSERT wrote, added as a flush adds its own."""
+    if table.name in _ENTITY_NAMES:
+        changes = Counter((row["clinic_id"], table.name) for row in rows)
+        connection = await session.connection()
+        await connection.run_sync(_add, changes)
 
 
 @event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _context: Any) -> None:
+def _count_flushed(session: Session, _context: Any) -> None:
     # After a flush, `new` and `deleted` still hold what it wrote.
-    noted = _noted(session)
+    changes: Counter[tuple[str, str]] = Counter()
     for rows, sign in ((session.new, 1), (session.deleted, -1)):
         for row in rows:
             entity = ENTITIES.get(type(row))
             if entity is not None:
-                noted[(row.clinic_id, entity)] += sign
-
-
-@event.listens_for(Session, "before_commit")
-def _add_noted(session: Session) -> None:
-    # The commit flushes what is pending only after this hook: flush it first.
-    session.flush()
-    noted = session.info.pop(_NOTED, None)
-    # Sorted: concurrent writers lock the rows they share in the same order.
-    changes = [
-        {"clinic_id": clinic_id, "entity": entity, "count": delta}
-        for (clinic_id, entity), delta in sorted((noted or {}).items())
-        if delta
-    ]
+                changes[(row.clinic_id, entity)] += sign
     if changes:
-        connection = session.connection()
-        connection.execute(_ADD[connection.dialect.name], changes)
+        _add(session.connection(), changes)
 
 
-def _add(insert: Any) -> Any:
-    added = insert(ClinicCount)
-    return added.on_conflict_do_update(
-        index_elements=[ClinicCount.clinic_id, ClinicCount.entity],
-        set_={"count": ClinicCount.count + added.excluded["count"]},
-    )
-
-
-# Built once: it runs in every write's commit, with the counter rows locked.
-_ADD = {"postgresql": _add(postgresql.insert), "sqlite": _add(sqlite.insert)}
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _discard_noted(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_NOTED, None)
+def _add(connection: Connection, changes: Counter[tuple[str, str]]) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    for (clinic_id, entity), delta in sorted(changes.items()):
+        if delta:
+            values = {"clinic_id": clinic_id, "entity": entity, "delta": delta}
+            if postgresql:
+                connection.execute(_ADD_POSTGRESQL, {**values, "new_shard": secrets.randbits(31)})
+            else:
+                connection.execute(_ADD_SQLITE, values)

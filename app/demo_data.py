@@ -400,7 +400,7 @@ async def seed_demo_clinic(
             async with write_transaction(session):
                 for table, rows in batch.inserts():
                     await session.execute(table.insert(), rows)
-                    count_inserted(session, table, rows)
+                    await count_inserted(session, table, rows)
                 if start == 0:
                     await _analyze_if_sqlite(session)
                 await refresh_last_visit(session, [owner["id"] for owner in batch.owners])

@@ -6,10 +6,8 @@ write lock (SQLite, BEGIN IMMEDIATE) until commit, so concurrent creators
 queue, and a create that rolls back gives its number back.
 
 The queue moves as fast as each writer lets go of the counter, so a create
-inserts its invoice first and `number_invoice` numbers it just before commit,
-followed only by the clinic's invoice count (`app.clinic_counts`), which never
-waits: every other writer of it queues here first. On PostgreSQL one statement
-takes the number and sets it. A lock
+inserts its invoice first and `number_invoice` numbers it as the last statement
+before commit; on PostgreSQL one statement takes the number and sets it. A lock
 wait that still outlasts the command timeout is `CounterBusy`: nothing of the
 write was committed, and the caller may run it again.
 """
@@ -70,8 +68,7 @@ async def allocate_invoice_numbers(
 
 
 async def number_invoice(session: AsyncSession, invoice: Invoice) -> None:
-    """Give a flushed invoice its clinic's next number; the write's last statement
-    but the count's."""
+    """Give a flushed invoice its clinic's next number; the write's last statement."""
     year = invoice.created_at.year
     # Numbering is part of creating: updated_at stays the created_at it was inserted with.
     numbered = update(Invoice).where(Invoice.id == invoice.id).returning(Invoice.invoice_number)

@@ -258,12 +258,14 @@ class InvoiceCounter(Base):
 
 
 class ClinicCount(Base):
-    """A clinic's rows of one entity (a table name), kept by `app.clinic_counts`."""
+    """Part of a clinic's rows of one entity (a table name): the count is the sum
+    of its shards (see `app.clinic_counts`, which keeps them)."""
 
     __tablename__ = "clinic_counts"
 
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
     entity: Mapped[str] = mapped_column(String(50), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
 
 

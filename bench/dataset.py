@@ -535,7 +535,11 @@ class Shape:
     @staticmethod
     def clinic_counts_sql() -> str:
         # What app.clinic_counts keeps for writes through the ORM, which this load bypasses.
-        return f"INSERT INTO clinic_counts (clinic_id, entity, count) {ROWS_PER_CLINIC}"
+        return (
+            "INSERT INTO clinic_counts (clinic_id, entity, shard, count) "
+            f"SELECT clinic_id, entity, 0, count FROM ({ROWS_PER_CLINIC}) AS actual "
+            "(clinic_id, entity, count)"
+        )
 
 
 # ---- Constraints and indexes out of the way during the load ---------------------
@@ -863,7 +867,8 @@ VIOLATIONS = {
     "clinic counts": f"""
         SELECT count(*) AS mismatches
         FROM ({ROWS_PER_CLINIC}) AS actual (clinic_id, entity, count)
-        FULL JOIN clinic_counts kept USING (clinic_id, entity)
+        FULL JOIN (SELECT clinic_id, entity, sum(count) AS count FROM clinic_counts
+                   GROUP BY 1, 2) kept USING (clinic_id, entity)
         WHERE kept.count IS DISTINCT FROM actual.count""",
     "references": """
         SELECT
