@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Imported for its session hooks: every session made here keeps the clinic counts.
+from app import clinic_counts  # noqa: F401
 from app.errors import ClinovaError, Invalid, ServiceUnavailable
 from app.settings import Settings
 

@@ -7,8 +7,9 @@ a fixed order, and all dates are offsets from today's UTC date.
 Rows are plain dicts written by `app.bulk_insert` rather than mapped objects
 flushed by the unit of work, which took over a minute for 10k owners (~300k
 rows). Those inserts bypass the tenancy `before_flush` hook, Owner's phone
-validator and search text and `app.last_visit`, so every row carries its
-clinic, phone digits, search text and last visit itself, and they take column
+validator and search text, `app.last_visit` and the clinic counts, so every
+row carries its clinic, phone digits, search text and last visit itself, each
+insert is counted (`count_inserted`), and they take column
 names (`total_amount_cents`, `price_cents`; Money still converts the Decimals).
 
 Names and streets are drawn from pools that the seeded Faker fills once:
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import demo_catalog as catalog
 from app.api_keys import create_key
 from app.bulk_insert import insert_rows
+from app.clinic_counts import count_inserted
 from app.database import write_transaction
 from app.ids import new_id
 from app.invoice_numbers import formatted_in_sql, reserve_sequences
@@ -417,6 +419,7 @@ async def seed_demo_clinic(
             async with write_transaction(session):
                 for table, rows in batch.inserts():
                     await insert_rows(session, table, rows)
+                    await count_inserted(session, table, rows)
         written.update(
             owners=len(batch.owners),
             pets=len(batch.pets),

@@ -24,6 +24,8 @@ from app.http.request_ids import HEADER as REQUEST_ID_HEADER
 from app.http.request_ids import RequestIdMiddleware
 from app.http.request_span import RequestSpanMiddleware
 from app.http.surfaces import Surfaces
+from app.key_cache import KeyCache
+from app.key_changes import key_watcher
 from app.observability import count_statements, forget_dead_workers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
@@ -41,13 +43,18 @@ def create_app(
     settings = settings or get_settings()
     tracer_provider = tracer_provider or tracer_provider_from_environment()
     db = Database(settings)
+    key_cache = KeyCache()
+    # One per process: each worker runs this lifespan, and hears key changes itself.
+    watcher = key_watcher(key_cache, settings, db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
         forget_dead_workers()
+        watcher.start()
         yield
+        await watcher.stop()
         await db.dispose()
 
     # No redirects: one built from the request's Host header would point anywhere.
@@ -55,6 +62,8 @@ def create_app(
         title="ClinovaVet API", version="1.0.0", lifespan=lifespan, redirect_slashes=False
     )
     app.state.db = db
+    app.state.key_cache = key_cache
+    app.state.key_watcher = watcher
     count_statements(db.engine)
     if tracer_provider is not None:
         trace_statements(db.engine, tracer_provider)

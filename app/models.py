@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -99,6 +100,16 @@ class ApiKey(Timestamped, Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return stored_scopes(self.scopes)
+
+
+class ApiKeyChanges(Base):
+    """How many times rows of api_keys changed: triggers keep it (migration 0010),
+    and SQLite's key watcher (`app.key_changes`) reads it. One row."""
+
+    __tablename__ = "api_key_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
 
 
 def stored_scopes(text: str) -> frozenset[str]:
@@ -289,6 +300,18 @@ class InvoiceCounter(Base):
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+class ClinicCount(Base):
+    """Part of a clinic's rows of one entity (a table name): the count is the sum
+    of its shards (see `app.clinic_counts`, which keeps them)."""
+
+    __tablename__ = "clinic_counts"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 @event.listens_for(Owner, "before_insert")

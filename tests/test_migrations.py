@@ -56,6 +56,14 @@ async def test_upgrades_keep_existing_rows(tmp_path: Path, scratch_postgres_url:
                     "SELECT search_text FROM owners WHERE id = 'cowner000000000000000001'"
                 )
                 assert result.scalar_one() == "a b "
+                # the clinic's rows are counted as they stand (0011)
+                result = await connection.exec_driver_sql(
+                    "SELECT entity, count FROM clinic_counts "
+                    "WHERE clinic_id = 'cclinic00000000000000001'"
+                )
+                assert {entity: count for entity, count in result} == {
+                    "owners": 1, "pets": 1, "medical_records": 1,
+                }  # fmt: skip
         finally:
             await db.dispose()
 
