@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound, Unauthorized
+from app.key_cache import KeyCache
 from app.models import ApiKey, stored_scopes
 from app.scopes import ALL_SCOPES, Principal
 from app.timestamps import utc_now
@@ -88,9 +89,20 @@ def secret_from_header(authorization: str | None) -> str:
     return match.group(1)
 
 
-async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+async def authenticate(
+    session: AsyncSession, authorization: str | None, cache: KeyCache
+) -> Principal:
     secret = secret_from_header(authorization)
     presented = hash_secret(secret)
+    principal = cache.get(presented)
+    if principal is None:
+        ticket = cache.ticket()
+        principal = await _look_up(session, presented)
+        cache.put(presented, principal, ticket)
+    return principal
+
+
+async def _look_up(session: AsyncSession, presented: str) -> Principal:
     key = (await session.execute(_BY_HASH, {"key_hash": presented})).one_or_none()
     if key is None or not hmac.compare_digest(key.key_hash, presented):
         raise Unauthorized("Invalid API key")
@@ -104,7 +116,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
     )
 
 
-# Every request runs this lookup: the statement is built once, and answers a
+# Every request the cache cannot answer runs this lookup: the statement is built once, and answers a
 # row of the columns the principal needs rather than an ORM object.
 _BY_HASH = select(
     ApiKey.id,

@@ -2,9 +2,9 @@
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -13,16 +13,17 @@ from sqlalchemy import select
 
 from app import api_keys
 from app.database import Database, write_transaction
+from app.demo_key import recorded_demo_key, remember_demo_key
 from app.errors import NotFound
 from app.logging_config import logging_config
 from app.migrate import migrate, schema_problem
 from app.models import Clinic
+from app.observability import worker_metrics
 from app.scopes import ALL_SCOPES, parse_scopes
 from app.settings import get_settings
 from app.tenancy import mark_unscoped
 
 T = TypeVar("T")
-DEMO_FILE = Path(".clinova-demo.json")
 
 
 def _with_database(work: Callable[[Database], Awaitable[T]], *, migrated: bool = True) -> T:
@@ -50,6 +51,15 @@ def _print_json_last(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload))
 
 
+def _shows_progress(as_json: bool) -> bool:
+    """Progress is for a person at a terminal: not in logs, pipes or tooling's --json."""
+    return not as_json and sys.stderr.isatty()
+
+
+def _progress_line(line: str) -> None:
+    click.echo(line, err=True)
+
+
 @click.group()
 def main() -> None:
     """ClinovaVet data service."""
@@ -70,35 +80,46 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql and REST at /api/v1."""
     settings = get_settings()
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        # One JSON line per request comes from app.observability instead.
-        access_log=False,
-        log_config=logging_config(),
-        # SIGTERM: stop accepting, let in-flight requests finish (each write is
-        # one transaction, so none is left half done), then close the pool.
-        timeout_graceful_shutdown=settings.shutdown_timeout,
-    )
+    bind = host or settings.host
+    # The app reads the address it serves on from its settings (GraphiQL carries
+    # the demo key on loopback only): workers build theirs from this environment.
+    os.environ["CLINOVA_HOST"] = bind
+    get_settings.cache_clear()
+    workers = workers or settings.workers
+    with worker_metrics(workers):
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=bind,
+            port=port or settings.port,
+            workers=workers,
+            # X-Forwarded-For/-Proto are trusted from these addresses only (the proxy).
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            # One JSON line per request comes from app.observability instead.
+            access_log=False,
+            log_config=logging_config(),
+            # SIGTERM: stop accepting, let in-flight requests finish (each write is
+            # one transaction, so none is left half done), then close the pool.
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
 
 
 @main.command("migrate")
-def migrate_command() -> None:
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line for tooling.")
+def migrate_command(as_json: bool) -> None:
     """Bring the database schema to the latest revision."""
+    progress = _progress_line if _shows_progress(as_json) else None
 
-    async def work(db: Database) -> None:
-        await migrate(db.engine)
+    async def work(db: Database) -> str | None:
+        return await migrate(db.engine, progress=progress)
 
-    _with_database(work, migrated=False)
+    revision = _with_database(work, migrated=False)
     click.echo("database is at the latest revision")
+    if as_json:
+        _print_json_last({"revision": revision})
 
 
 @main.command()
@@ -110,7 +131,7 @@ def seed(owners: int, seed_value: int, as_json: bool) -> None:
     from app.demo_data import seed_demo_clinic
 
     async def work(db: Database) -> Any:
-        if not sys.stderr.isatty():
+        if not _shows_progress(as_json):
             return await seed_demo_clinic(db.sessionmaker, owners=owners, seed=seed_value)
         with click.progressbar(length=owners, label="seeding owners", file=sys.stderr) as bar:
             return await seed_demo_clinic(
@@ -141,12 +162,14 @@ def demo(owners: int) -> None:
         result = await seed_demo_clinic(db.sessionmaker, owners=owners, seed=1)
         return result.api_key
 
-    # The secret is shown once; keep the demo's beside the database for later runs.
+    # The secret is shown once; keep the demo's beside the database for later runs
+    # and for GraphiQL, which opens with it when this database is served on loopback.
+    database_url = get_settings().database_url
     key = _with_database(work)
     if key:
-        DEMO_FILE.write_text(json.dumps({"apiKey": key}))
-    elif DEMO_FILE.exists():
-        key = json.loads(DEMO_FILE.read_text())["apiKey"]
+        remember_demo_key(database_url, key)
+    else:
+        key = recorded_demo_key(database_url)
     port = get_settings().port
     if key:
         click.echo(f"demo API key: {key}")

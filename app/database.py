@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Imported for its session hooks: every session made here keeps the clinic counts.
+from app import clinic_counts  # noqa: F401
 from app.errors import ClinovaError, Invalid, ServiceUnavailable
 from app.settings import Settings
 
@@ -168,8 +170,11 @@ def database_error(error: BaseException) -> ClinovaError | None:
     refuses NUL characters in text, for one): the caller's 400. Inputs are
     validated before they get here; this is the net under what slips through.
     """
-    if isinstance(error, exc.DataError) or _sqlstate(error).startswith("22"):
+    state = _sqlstate(error)
+    if isinstance(error, exc.DataError) or state.startswith("22"):
         return Invalid("The request holds a value the database cannot store")
+    if state.startswith(_UNAVAILABLE_STATES):
+        return ServiceUnavailable("The database is unavailable, retry shortly")
     if isinstance(error, exc.TimeoutError | asyncio.TimeoutError | ConnectionError | OSError):
         return ServiceUnavailable("The database is unavailable, retry shortly")
     if isinstance(error, exc.DBAPIError) and (
@@ -180,6 +185,12 @@ def database_error(error: BaseException) -> ClinovaError | None:
     ):
         return ServiceUnavailable("The database is unavailable, retry shortly")
     return None
+
+
+# SQLSTATE classes of a server that cannot take the request now: connection
+# exceptions (08), insufficient resources such as too many clients (53), and
+# operator intervention such as a shutdown or a server starting up (57P).
+_UNAVAILABLE_STATES = ("08", "53", "57P")
 
 
 def _sqlstate(error: BaseException) -> str:

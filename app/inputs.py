@@ -1,14 +1,18 @@
-"""What a caller may write, validated once for GraphQL and REST alike.
+"""What a caller may write: one input model per entity, and the field types they share.
 
-REST validates by the API's camelCase names; GraphQL hands over Python names.
-Either way a failure becomes `Invalid` whose details name each bad field by
-its API name.
+These models are the domain's inputs and GraphQL's (graphql_schema.inputs derives
+its types from them, descriptions and defaults included). REST v1 has frozen
+bodies of its own (rest_compat.inputs) built from the same field types, so a value
+is judged alike everywhere. REST validates by the API's camelCase names; GraphQL
+hands over Python names. Either way a failure becomes `Invalid` whose details
+name each bad field by its API name.
 """
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +23,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    create_model,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -123,14 +128,21 @@ def _panel(value: Any) -> Any:
     return value
 
 
+class RowId:
+    """Marks a string that names a row (a cuid), which GraphQL shows as ID, not String."""
+
+
 _NotBlank = AfterValidator(_not_blank)
 Name = Annotated[str, Field(max_length=100, pattern=NOT_BLANK_PATTERN), _NotBlank]
+MiddleName = Annotated[str, Field(max_length=100)]
 Species = Annotated[str, Field(max_length=50, pattern=NOT_BLANK_PATTERN), _NotBlank]
+Breed = Annotated[str, Field(max_length=100)]
 Title = Annotated[str, Field(max_length=200, pattern=NOT_BLANK_PATTERN), _NotBlank]
 OptionalText = Annotated[str | None, Field(max_length=10_000)]
+Address = Annotated[str, Field(max_length=500)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Phone = Annotated[str, Field(pattern=PHONE_PATTERN)]
-Id = Annotated[str, AfterValidator(_cuid)]
+Id = Annotated[str, AfterValidator(_cuid), RowId]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Birthdate = Annotated[date, BeforeValidator(_birthdate)]
 Weight = Annotated[float, Field(ge=0, le=5000), BeforeValidator(_number)]
@@ -153,79 +165,100 @@ class InputModel(BaseModel):
         return value
 
 
+class Patch(InputModel):
+    """Changes to an entity: the fields of `of`, any of them omitted. See `patch_of`."""
+
+    of: ClassVar[type[InputModel]]
+
+
+Declared = TypeVar("Declared", bound=Patch)
+
+
+def patch_of(model: type[InputModel]) -> Callable[[type[Declared]], type[Declared]]:
+    """The decorated patch takes `model`'s fields, types and descriptions, none required.
+
+    An omitted field stays unset, and `patch_values` leaves it out. A null that is
+    sent is validated like any value: it clears a field that may be null and is
+    refused for one that may not (a name), exactly as on create.
+    """
+
+    def derive(declared: type[Declared]) -> type[Declared]:
+        fields: dict[str, Any] = {
+            name: (field.rebuild_annotation(), Field(None, description=field.description))
+            for name, field in model.model_fields.items()
+        }
+        patch = create_model(
+            declared.__name__, __base__=declared, __module__=declared.__module__, **fields
+        )
+        patch.of = model
+        return patch
+
+    return derive
+
+
 class OwnerInput(InputModel):
-    first_name: Name
-    last_name: Name
-    middle_name: Annotated[str | None, Field(max_length=100)] = None
-    email: Email | None = None
-    phone: Phone | None = None
-    address: Annotated[str | None, Field(max_length=500)] = None
+    first_name: Name = Field(description="Given name (1-100 characters).")
+    last_name: Name = Field(description="Family name (1-100 characters).")
+    middle_name: MiddleName | None = Field(None, description="Middle name.")
+    email: Email | None = Field(None, description="Email address.")
+    phone: Phone | None = Field(None, description="Phone number; punctuation is kept as entered.")
+    address: Address | None = Field(None, description="Postal address.")
 
 
-class OwnerPatch(InputModel):
-    first_name: Name = None  # type: ignore[assignment]
-    last_name: Name = None  # type: ignore[assignment]
-    middle_name: Annotated[str | None, Field(max_length=100)] = None
-    email: Email | None = None
-    phone: Phone | None = None
-    address: Annotated[str | None, Field(max_length=500)] = None
+@patch_of(OwnerInput)
+class OwnerPatch(Patch):
+    """Changes to an owner."""
 
 
 class PetInput(InputModel):
-    name: Name
-    species: Species
-    owner_id: Id
-    breed: Annotated[str | None, Field(max_length=100)] = None
-    birthdate: Birthdate | None = None
-    weight: Weight | None = None
-    neutered: StrictBool = False
+    name: Name = Field(description="Name (1-100 characters).")
+    species: Species = Field(description="Dog, Cat, Bird, Rabbit, ...")
+    owner_id: Id = Field(description="Id of an owner of this clinic.")
+    breed: Breed | None = Field(None, description="Breed.")
+    birthdate: Birthdate | None = Field(
+        None, description="Date of birth (a date, or a timestamp whose UTC date is used)."
+    )
+    weight: Weight | None = Field(None, description="Weight in kilograms, >= 0.")
+    neutered: StrictBool = Field(False, description="Neutered or spayed.")
 
 
-class PetPatch(InputModel):
-    name: Name = None  # type: ignore[assignment]
-    species: Species = None  # type: ignore[assignment]
-    owner_id: Id = None  # type: ignore[assignment]
-    breed: Annotated[str | None, Field(max_length=100)] = None
-    birthdate: Birthdate | None = None
-    weight: Weight | None = None
-    neutered: StrictBool = None  # type: ignore[assignment]
+@patch_of(PetInput)
+class PetPatch(Patch):
+    """Changes to a pet."""
 
 
 class MedicalRecordInput(InputModel):
-    pet_id: Id
-    date: Timestamp
-    title: Title
-    description: OptionalText = None
-    diagnosis: OptionalText = None
-    treatment: OptionalText = None
-    differential_diagnosis: OptionalText = None
-    blood_test: Panel = None
-    urine_test: Panel = None
+    pet_id: Id = Field(description="Id of a pet of this clinic.")
+    date: Timestamp = Field(description="When the visit took place.")
+    title: Title = Field(description="Short title (1-200 characters).")
+    description: OptionalText = Field(None, description="Subjective and objective notes.")
+    diagnosis: OptionalText = Field(None, description="Assessment.")
+    treatment: OptionalText = Field(None, description="Plan.")
+    differential_diagnosis: OptionalText = Field(None, description="Other diagnoses considered.")
+    blood_test: Panel = Field(None, description="Blood panel as a JSON object.")
+    urine_test: Panel = Field(None, description="Urine panel as a JSON object.")
 
 
-class MedicalRecordPatch(InputModel):
-    pet_id: Id = None  # type: ignore[assignment]
-    date: Timestamp = None  # type: ignore[assignment]
-    title: Title = None  # type: ignore[assignment]
-    description: OptionalText = None
-    diagnosis: OptionalText = None
-    treatment: OptionalText = None
-    differential_diagnosis: OptionalText = None
-    blood_test: Panel = None
-    urine_test: Panel = None
+@patch_of(MedicalRecordInput)
+class MedicalRecordPatch(Patch):
+    """Changes to a SOAP note."""
 
 
 class InvoiceItemInput(InputModel):
-    name: Title
-    price: Price
-    quantity: Quantity
+    name: Title = Field(description="What is billed (1-200 characters).")
+    price: Price = Field(description="Unit price, >= 0, at most 2 decimals.")
+    quantity: Quantity = Field(description="How many, at least 1.")
 
 
 class InvoiceInput(InputModel):
-    owner_id: Id
-    pet_id: Id | None = None
-    medical_record_id: Id | None = None
-    items: Annotated[list[InvoiceItemInput], Field(min_length=1, max_length=100)]
+    owner_id: Id = Field(description="Id of an owner of this clinic.")
+    pet_id: Id | None = Field(None, description="Id of a pet of this clinic.")
+    medical_record_id: Id | None = Field(
+        None, description="The visit billed; its pet is used when petId is omitted."
+    )
+    items: Annotated[list[InvoiceItemInput], Field(min_length=1, max_length=100)] = Field(
+        description="The lines, 1 to 100."
+    )
 
 
 Model = TypeVar("Model", bound=InputModel)
@@ -253,6 +286,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
     return details
 
 
-def patch_values(patch: InputModel) -> dict[str, Any]:
+def patch_values(patch: Patch) -> dict[str, Any]:
     """Only the fields the caller sent: an omitted field is left as it is."""
     return patch.model_dump(exclude_unset=True)

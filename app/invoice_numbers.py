@@ -33,8 +33,10 @@ def format_invoice_number(year: int, sequence: int) -> str:
     return f"INV-{year}-{sequence:0{DIGITS}d}"
 
 
-def _formatted_in_sql(year: int, sequence: ColumnElement[int]) -> ColumnElement[str]:
-    # format_invoice_number: zero-padded to six digits, all of them past 999,999.
+def formatted_in_sql(dialect: str, year: int, sequence: ColumnElement[int]) -> ColumnElement[str]:
+    """format_invoice_number in SQL: zero-padded to six digits, all of them past 999,999."""
+    if dialect == "sqlite":  # no lpad there; printf's width is a minimum
+        return func.printf(f"INV-{year}-%0{DIGITS}d", sequence)
     digits = cast(sequence, String)
     padded = func.lpad(digits, func.greatest(DIGITS, func.length(digits)), "0")
     return literal(f"INV-{year}-") + padded
@@ -58,13 +60,21 @@ def _take(dialect: str, *, clinic_id: str, year: int, count: int) -> Any:
     )
 
 
+async def reserve_sequences(
+    session: AsyncSession, *, clinic_id: str, year: int, count: int
+) -> range:
+    """Reserve the next `count` sequence numbers; call inside a write transaction."""
+    statement = _take(session.get_bind().dialect.name, clinic_id=clinic_id, year=year, count=count)
+    last: int = (await session.execute(statement)).scalar_one()
+    return range(last - count + 1, last + 1)
+
+
 async def allocate_invoice_numbers(
     session: AsyncSession, *, clinic_id: str, year: int, count: int = 1
 ) -> list[str]:
     """Reserve the next `count` numbers; call inside a write transaction."""
-    statement = _take(session.get_bind().dialect.name, clinic_id=clinic_id, year=year, count=count)
-    last: int = (await session.execute(statement)).scalar_one()
-    return [format_invoice_number(year, n) for n in range(last - count + 1, last + 1)]
+    sequences = await reserve_sequences(session, clinic_id=clinic_id, year=year, count=count)
+    return [format_invoice_number(year, n) for n in sequences]
 
 
 async def number_invoice(session: AsyncSession, invoice: Invoice) -> None:
@@ -81,7 +91,9 @@ async def number_invoice(session: AsyncSession, invoice: Invoice) -> None:
     else:
         taken = _take(dialect, clinic_id=invoice.clinic_id, year=year, count=1).cte("taken")
         numbered = numbered.values(
-            invoice_number=_formatted_in_sql(year, select(taken.c.last_value).scalar_subquery()),
+            invoice_number=formatted_in_sql(
+                dialect, year, select(taken.c.last_value).scalar_subquery()
+            ),
             updated_at=Invoice.updated_at,
         )
     try:

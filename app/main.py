@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from opentelemetry.trace import TracerProvider
 from starlette.exceptions import HTTPException
 
 from app import secrets_in_logs
@@ -22,10 +23,14 @@ from app.http.idempotency import IdempotencyRecorder, Replayed, replay_response
 from app.http.rate_limit_headers import RATE_LIMIT_HEADERS, RateLimitHeadersMiddleware
 from app.http.request_ids import HEADER as REQUEST_ID_HEADER
 from app.http.request_ids import RequestIdMiddleware
+from app.http.request_span import RequestSpanMiddleware
 from app.http.surfaces import Surfaces
-from app.observability import count_statements
+from app.key_cache import KeyCache
+from app.key_changes import key_watcher
+from app.observability import count_statements, forget_dead_workers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
+from app.tracing import trace_statements, tracer_provider_from_environment
 from app.webhooks.worker import Deliverer
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
@@ -33,14 +38,23 @@ from rest_compat.errors import envelope_response
 from rest_compat.router import api_router, install_openapi
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The app; it traces requests to `tracer_provider`, by default the one OTEL_* sets up."""
     settings = settings or get_settings()
+    tracer_provider = tracer_provider or tracer_provider_from_environment()
     db = Database(settings)
+    key_cache = KeyCache()
+    # One per process: each worker runs this lifespan, and hears key changes itself.
+    watcher = key_watcher(key_cache, settings, db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         secrets_in_logs.install()
         settle_for_serving()
+        forget_dead_workers()
+        watcher.start()
         # Webhooks are delivered beside serving unless they run apart (`clinova deliver`).
         stop = asyncio.Event()
         delivering = (
@@ -50,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if delivering is not None:
             await delivering  # the attempts in flight finish, their leases are let go
+        await watcher.stop()
         await db.dispose()
 
     # No redirects: one built from the request's Host header would point anywhere.
@@ -57,7 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="ClinovaVet API", version="1.0.0", lifespan=lifespan, redirect_slashes=False
     )
     app.state.db = db
+    app.state.key_cache = key_cache
+    app.state.key_watcher = watcher
     count_statements(db.engine)
+    if tracer_provider is not None:
+        trace_statements(db.engine, tracer_provider)
     app.state.rate_limiter = RateLimiter(settings)
     # Errors take the shape of the surface that mounted the route (the v1 envelope
     # for everything else: health, metrics, unknown routes).
@@ -81,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=[REQUEST_ID_HEADER, *RATE_LIMIT_HEADERS, "Retry-After"],
             max_age=600,
         )
+    if tracer_provider is not None:
+        # Inside the request id (an attribute of the span), around all the rest.
+        app.add_middleware(RequestSpanMiddleware, tracer_provider=tracer_provider)
     app.add_middleware(RequestIdMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, surfaces.answer)

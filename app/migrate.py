@@ -1,5 +1,6 @@
 """Bring a database to the head revision; the only way our schema is created."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from app.change_log import models as _change_log_models  # noqa: F401
 from app.webhooks import models as _webhook_models  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Where a migration reports a long step (`report_progress`), as lines for an operator.
+PROGRESS = "clinova_progress"
+Progress = Callable[[str], None]
 
 
 def alembic_config() -> Config:
@@ -34,15 +38,27 @@ def include_in_autogenerate(obj: Any, _name: Any, type_: str, *_: Any) -> bool:
     return not (type_ == "index" and obj.dialect_kwargs.get("postgresql_using") == "gin")
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
+def report_progress(attributes: dict[str, Any], line: str) -> None:
+    """Tell the operator how a migration is doing, if someone is watching."""
+    progress: Progress | None = attributes.get(PROGRESS)
+    if progress is not None:
+        progress(line)
+
+
+def _upgrade(connection: Connection, revision: str, progress: Progress | None) -> str | None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes[PROGRESS] = progress
     command.upgrade(config, revision)
+    return _revision(connection)
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+async def migrate(
+    engine: AsyncEngine, revision: str = "head", *, progress: Progress | None = None
+) -> str | None:
+    """Upgrade to `revision`, each applied revision told to `progress`; the revision now."""
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+        return await connection.run_sync(_upgrade, revision, progress)
 
 
 def _revision(connection: Connection) -> str | None:

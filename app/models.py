@@ -2,10 +2,11 @@ import enum
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -22,10 +23,18 @@ from sqlalchemy import (
     event,
     inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship, validates
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, validates
 
 from app.column_types import Money, UTCDateTime
 from app.ids import new_id
+from app.relationships import (
+    WITH_PARENT,
+    OnDelete,
+    children,
+    reference,
+    require_children_declared,
+)
+from app.rows import InvoiceItemRow, InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from app.search_text import owner_search_text
 from app.timestamps import utc_now
 
@@ -54,8 +63,14 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=_same_as_created, onupdate=utc_now)
 
 
-class ClinicOwned(Timestamped):
-    """Rows that belong to one clinic; `app.tenancy` filters and stamps them."""
+Read = TypeVar("Read", covariant=True)
+
+
+class ClinicOwned(Timestamped, Generic[Read]):
+    """Rows that belong to one clinic; `app.tenancy` filters and stamps them.
+
+    `Read` is what reading one answers (app.rows): `class Owner(ClinicOwned[OwnerRow])`.
+    """
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
@@ -87,12 +102,22 @@ class ApiKey(Timestamped, Base):
         return stored_scopes(self.scopes)
 
 
+class ApiKeyChanges(Base):
+    """How many times rows of api_keys changed: triggers keep it (migration 0010),
+    and SQLite's key watcher (`app.key_changes`) reads it. One row."""
+
+    __tablename__ = "api_key_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
+
+
 def stored_scopes(text: str) -> frozenset[str]:
     """ApiKey.scopes as stored: comma-separated."""
     return frozenset(s for s in text.split(",") if s)
 
 
-class Owner(ClinicOwned, Base):
+class Owner(ClinicOwned[OwnerRow], Base):
     __tablename__ = "owners"
     __table_args__ = (
         Index(None, "clinic_id", "created_at", "id"),
@@ -122,13 +147,24 @@ class Owner(ClinicOwned, Base):
     # a rebuilt column must set it again.
     search_text: Mapped[str] = mapped_column(Text, deferred=True)
 
+    # Fan-outs (children assumed per parent by the GraphQL cost estimate) follow the
+    # demo data's shape with headroom: owners have 1-4 pets, pets ~4 records,
+    # records ~0.6 invoices.
+    pets: Mapped[list["Pet"]] = children(
+        order_by=lambda: (Pet.name, Pet.id), scope="pets:read", fan_out=5, on_delete=OnDelete.REFUSE
+    )
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=10, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+
     @validates("phone")
     def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
         self.phone_digits = re.sub(r"\D", "", phone) if phone else None
         return phone
 
 
-class Pet(ClinicOwned, Base):
+class Pet(ClinicOwned[PetRow], Base):
     __tablename__ = "pets"
     __table_args__ = (
         Index(None, "clinic_id", "owner_id", "name"),
@@ -146,13 +182,23 @@ class Pet(ClinicOwned, Base):
     neutered: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"))
 
+    owner: Mapped[Owner] = reference(scope="owners:read")
+    medical_records: Mapped[list["MedicalRecord"]] = children(
+        order_by=lambda: (MedicalRecord.date.desc(), MedicalRecord.id.desc()),
+        scope="records:read", fan_out=10, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=5, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+
     @validates("species")
     def _keep_species_key(self, _key: str, species: str) -> str:
         self.species_key = species.lower()
         return species
 
 
-class MedicalRecord(ClinicOwned, Base):
+class MedicalRecord(ClinicOwned[MedicalRecordRow], Base):
     __tablename__ = "medical_records"
     __table_args__ = (
         Index(None, "clinic_id", "pet_id", "date"),
@@ -171,6 +217,12 @@ class MedicalRecord(ClinicOwned, Base):
     pet_id: Mapped[str] = mapped_column(ForeignKey("pets.id"))
     created_by_id: Mapped[str] = mapped_column(String(100))
 
+    pet: Mapped[Pet] = reference(scope="pets:read")
+    invoices: Mapped[list["Invoice"]] = children(
+        order_by=lambda: (Invoice.created_at.desc(), Invoice.id.desc()),
+        scope="invoices:read", fan_out=2, on_delete=OnDelete.REFUSE,
+    )  # fmt: skip
+
 
 class InvoiceStatus(enum.StrEnum):
     PAID = "PAID"
@@ -178,7 +230,7 @@ class InvoiceStatus(enum.StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class Invoice(ClinicOwned, Base):
+class Invoice(ClinicOwned[InvoiceRow], Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("clinic_id", "invoice_number"),
@@ -199,12 +251,16 @@ class Invoice(ClinicOwned, Base):
     pet_id: Mapped[str | None] = mapped_column(ForeignKey("pets.id"))
     medical_record_id: Mapped[str | None] = mapped_column(ForeignKey("medical_records.id"))
 
-    items: Mapped[list["InvoiceItem"]] = relationship(
-        lazy="raise", order_by="InvoiceItem.position", cascade="all, delete-orphan"
-    )
+    items: Mapped[list["InvoiceItem"]] = children(
+        order_by=lambda: (InvoiceItem.position,),
+        scope=WITH_PARENT, fan_out=5, on_delete=OnDelete.CASCADE,
+    )  # fmt: skip
+    owner: Mapped[Owner] = reference(scope="owners:read")
+    pet: Mapped[Pet | None] = reference(scope="pets:read")
+    medical_record: Mapped[MedicalRecord | None] = reference(scope="records:read")
 
 
-class InvoiceItem(ClinicOwned, Base):
+class InvoiceItem(ClinicOwned[InvoiceItemRow], Base):
     __tablename__ = "invoice_items"
     __table_args__ = (
         UniqueConstraint("invoice_id", "position"),
@@ -246,12 +302,29 @@ class InvoiceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class ClinicCount(Base):
+    """Part of a clinic's rows of one entity (a table name): the count is the sum
+    of its shards (see `app.clinic_counts`, which keeps them)."""
+
+    __tablename__ = "clinic_counts"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 @event.listens_for(Owner, "before_insert")
 @event.listens_for(Owner, "before_update")
 def _keep_search_text(_mapper: Mapper[Owner], _connection: Any, owner: Owner) -> None:
     # At flush, when every field is final, whichever of them the write changed.
     owner.search_text = owner_search_text(owner.first_name, owner.last_name, owner.email)
 
+
+# Every foreign key between clinic-owned tables has its parent's delete rule.
+require_children_declared(
+    mapper.class_ for mapper in Base.registry.mappers if issubclass(mapper.class_, ClinicOwned)
+)
 
 # Every FK column of a clinic-owned table is indexed through a composite above or here.
 Index(None, MedicalRecord.pet_id)

@@ -1,7 +1,7 @@
 """Pages over a stable keyset (sort key, id), with offsets also accepted.
 
 A cursor names the last row seen, so the next page is an index range scan at
-any depth of the list; the total is counted only when someone asks for it.
+any depth of the list; the total is read only when someone asks for it.
 """
 
 import base64
@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clinic_counts import clinic_total
 from app.errors import Invalid
-from app.models import columns
+from app.models import ClinicOwned, columns
 from app.rows import read_rows
 from app.timestamps import parse_timestamp
 
@@ -62,8 +63,13 @@ class Page(Generic[Row]):
 
     async def total(self) -> int:
         if self._total is None:
-            count = select(func.count()).select_from(self._model).where(*self._where)
-            self._total = int(await self._session.scalar(count) or 0)
+            # A whole list's total is kept per clinic, so it costs the same at any
+            # size; a filtered one is counted, over the filter's index.
+            kept = None if self._where else await clinic_total(self._session, self._model)
+            if kept is None:
+                count = select(func.count()).select_from(self._model).where(*self._where)
+                kept = int(await self._session.scalar(count) or 0)
+            self._total = kept
         return self._total
 
 
@@ -93,7 +99,7 @@ def _after(key: SortKey, cursor: str) -> ColumnElement[bool]:
 
 async def paginate(
     session: AsyncSession,
-    model: type[Row],
+    model: type[ClinicOwned[Row]],
     *,
     where: Sequence[ColumnElement[bool]],
     key: SortKey,
@@ -125,8 +131,8 @@ async def paginate(
         )
     else:
         query = select(*columns(model)).where(*conditions).order_by(*order).limit(size + 1)
-    # Plain rows, as the loaders answer (see app.loaders).
-    rows = await read_rows(session, query)
+    # Plain rows of the model's columns, as the loaders answer (see app.rows).
+    rows: list[Row] = await read_rows(session, query)
     return Page(
         items=rows[:size],
         has_next=len(rows) > size,

@@ -9,7 +9,7 @@ write the filter themselves. A session with neither a clinic nor an explicit
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ColumnElement, ForeignKey, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
@@ -40,7 +40,23 @@ def mark_unscoped(session: AsyncSession) -> None:
     session.info[UNSCOPED_KEY] = True
 
 
-def _clinic_of(session: Session) -> str | None:
+def is_clinic_owned(model: type[Any]) -> bool:
+    return isinstance(model, type) and issubclass(model, _SCOPED)
+
+
+def clinic_predicate(model: type[Any], clinic_id: Any) -> ColumnElement[bool]:
+    """What keeps a read of a clinic-owned `model` to one clinic.
+
+    The ORM filter below and the compiled reads (app.compiled_reads) both take
+    it from here; `clinic_id` is a value or a bind parameter. (Under
+    with_loader_criteria `model` is SQLAlchemy's stand-in for each class.)
+    """
+    predicate: ColumnElement[bool] = model.clinic_id == clinic_id
+    return predicate
+
+
+def clinic_of(session: Session | AsyncSession) -> str | None:
+    """The session's clinic; None for an unscoped session (operator tooling)."""
     clinic_id = session.info.get(CLINIC_KEY)
     if clinic_id is None and not session.info.get(UNSCOPED_KEY):
         raise RuntimeError("session has no clinic: bind_clinic() or mark_unscoped() first")
@@ -51,14 +67,14 @@ def _clinic_of(session: Session) -> str | None:
 def _filter_by_clinic(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    clinic_id = _clinic_of(state.session)
+    clinic_id = clinic_of(state.session)
     if clinic_id is None:
         return
     state.statement = state.statement.options(
         *(
             with_loader_criteria(
                 scoped,
-                lambda cls: cls.clinic_id == clinic_id,
+                lambda cls: clinic_predicate(cls, clinic_id),
                 include_aliases=True,
             )
             for scoped in _SCOPED
@@ -71,7 +87,7 @@ def _stamp_clinic(session: Session, _context: Any, _instances: Any) -> None:
     new_rows = [obj for obj in session.new if isinstance(obj, _SCOPED)]
     if not new_rows:
         return
-    clinic_id = _clinic_of(session)
+    clinic_id = clinic_of(session)
     for obj in new_rows:
         if clinic_id is None:
             if obj.clinic_id is None:

@@ -4,8 +4,11 @@ import strawberry
 
 from app.errors import Invalid
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+from graphql_schema.cost import FAN_OUT
 
 Node = TypeVar("Node")
+# One per item of the page: the estimate counts the page's size at the connection.
+PER_ITEM = {FAN_OUT: 1}
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -24,16 +27,22 @@ class Edge(Generic[Node]):
 
 @strawberry.type(description="A page of a list, with cursors and an optional total.")
 class Connection(Generic[Node]):
+    """A page of rows (app.rows) of the model behind `Node`, its GraphQL type."""
+
     page: strawberry.Private[Page[Any]]
 
-    @strawberry.field(description="The items with their cursors.")
-    def edges(self) -> list[Edge[Node]]:
+    @strawberry.field(
+        description="The items with their cursors.",
+        graphql_type=list[Edge[Node]],
+        metadata=PER_ITEM,
+    )
+    def edges(self) -> list[Edge[Any]]:
         return [
             Edge(cursor=c, node=n) for c, n in zip(self.page.cursors, self.page.items, strict=True)
         ]
 
-    @strawberry.field(description="The items alone.")
-    def nodes(self) -> list[Node]:
+    @strawberry.field(description="The items alone.", graphql_type=list[Node], metadata=PER_ITEM)
+    def nodes(self) -> list[Any]:
         return self.page.items
 
     @strawberry.field(description="Paging state.")

@@ -2,8 +2,9 @@
 
 Before execution the document's nodes are estimated the way GitHub limits
 them: a connection counts its `first` (default 50, at most 100), a nested list
-counts an assumed fan-out (below), and nested lists multiply; a JSON field
-(a lab panel) weighs what the largest one accepted would (JSON_FIELD_NODES).
+counts an assumed fan-out (its relationship's, as the model declares it), and
+nested lists multiply; a JSON field (a lab panel) weighs an assumed size, like
+the fan-outs (JSON_FIELD_NODES).
 Over MAX_REQUESTED_NODES the request is refused with QUERY_TOO_COMPLEX before
 any SQL. Otherwise the estimate's units, ceil(nodes / 100) and at least 1, are
 reserved from the key's budget before any resolver runs (429 when none is
@@ -27,7 +28,11 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -39,6 +44,8 @@ from graphql import (
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 from app.errors import RateLimited
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -50,18 +57,38 @@ MAX_REQUESTED_NODES = 100_000
 NODES_PER_UNIT = 100
 # A JSON value weighs a node per this many bytes: about one record with its fields.
 JSON_BYTES_PER_NODE = 1_000
-# The largest lab panel accepted is 20,000 characters (app.inputs).
-JSON_FIELD_NODES = 20
-# Assumed children per parent for relationship lists, from the demo data's shape
-# with headroom (owners have 1-4 pets, pets ~4 records, records ~0.6 invoices).
-FAN_OUT: dict[tuple[str, str], int] = {
-    ("Owner", "pets"): 5,
-    ("Owner", "invoices"): 10,
-    ("Pet", "medicalRecords"): 10,
-    ("Pet", "invoices"): 5,
-    ("MedicalRecord", "invoices"): 2,
-    ("Invoice", "items"): 5,
-}
+# A lab panel as clinics record them is well under a kilobyte; two nodes leave
+# headroom. The largest accepted (20,000 characters, app.inputs) is not assumed:
+# the issue's dashboard (every field of 50 owners down to invoices) would then
+# be estimated over the node limit, and an answer that really is that large is
+# refused by its size (CLINOVA_MAX_RESPONSE_BYTES) before it is built.
+JSON_FIELD_NODES = 2
+# The metadata key of a list field's assumed items per parent: a relationship's
+# as its model declares it (graphql_schema.relations), a page's 1 per item.
+FAN_OUT = "clinova_fan_out"
+
+
+class UnknownFanOut(TypeError):
+    """A list field with no assumed fan-out: the estimate cannot count it."""
+
+
+def fan_out(type_: GraphQLObjectType, name: str, definition: GraphQLField) -> int:
+    """Nodes of the field's type per parent object, as the estimate counts them."""
+    key = (type_, name)
+    if key not in _FAN_OUTS:
+        field = definition.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        declared = field.metadata.get(FAN_OUT) if isinstance(field, StrawberryField) else None
+        if declared is None and _is_list(definition.type):
+            raise UnknownFanOut(f"{type_.name}.{name} is a list with no fan-out ({FAN_OUT})")
+        _FAN_OUTS[key] = 1 if declared is None else int(declared)
+    return _FAN_OUTS[key]
+
+
+_FAN_OUTS: dict[tuple[GraphQLObjectType, str], int] = {}
+
+
+def _is_list(type_: GraphQLOutputType) -> bool:
+    return isinstance(type_.of_type if isinstance(type_, GraphQLNonNull) else type_, GraphQLList)
 
 
 def estimate_nodes(
@@ -101,7 +128,7 @@ class _Walker:
                 total += multiplier * JSON_FIELD_NODES
             if not isinstance(target, GraphQLObjectType) or field.selection_set is None:
                 continue
-            nodes = multiplier * FAN_OUT.get((owner.name, field.name.value), 1)
+            nodes = multiplier * fan_out(owner, field.name.value, definition)
             children = nodes
             if target.name.endswith("Connection"):
                 children = nodes * self._page_size(field)

@@ -1,19 +1,97 @@
-"""GraphQL input types. Validation itself is `app.inputs`, shared with REST."""
+"""GraphQL input types, each derived from its model in `app.inputs`.
+
+A model's fields become the input's fields: same names, descriptions and defaults,
+the GraphQL type read from the Python type. A patch model (`app.inputs.patch_of`)
+becomes its entity's fields, each nullable and unset unless sent. Validation
+itself stays the model's: `validated` hands what GraphQL parsed to it.
+"""
 
 import dataclasses
-from typing import Any, TypeVar
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from types import NoneType, UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import strawberry
+from pydantic.fields import FieldInfo
 
 from app import inputs
 from graphql_schema.scalars import JSON, DateTime
 
 Unset = strawberry.UNSET
 Model = TypeVar("Model", bound=inputs.InputModel)
+Declared = TypeVar("Declared", bound=type)
+
+# Every Python type an input field may have, as GraphQL shows it. A date is a
+# DateTime (midnight UTC, as output shows it); money is a Float on the wire.
+_SCALARS: dict[Any, Any] = {
+    str: str,
+    bool: bool,
+    int: int,
+    float: float,
+    Decimal: float,
+    date: DateTime,
+    datetime: DateTime,
+    dict[str, Any]: JSON,
+}
+_DERIVED: dict[type[inputs.InputModel], type] = {}
+
+
+def derived_from(
+    model: type[inputs.InputModel], description: str
+) -> Callable[[Declared], Declared]:
+    """The decorated class becomes the Strawberry input of `model`, fields and all."""
+
+    def derive(declared: Declared) -> Declared:
+        entity = model.of if issubclass(model, inputs.Patch) else model
+        declared.__annotations__ = {}
+        for name, field in _in_graphql_order(entity):
+            where = f"{model.__name__}.{name}"
+            graphql_type = _graphql_type(field.rebuild_annotation(), where)
+            if field.description is None:
+                raise TypeError(f"{where} has no description; GraphQL shows every field's")
+            if entity is not model:
+                graphql_type, default = graphql_type | None, Unset
+            else:
+                default = dataclasses.MISSING if field.is_required() else field.default
+            declared.__annotations__[name] = graphql_type
+            described = strawberry.field(description=field.description, default=default)
+            setattr(declared, name, described)
+        _DERIVED[model] = strawberry.input(declared, description=description)
+        return declared
+
+    return derive
+
+
+def _in_graphql_order(model: type[inputs.InputModel]) -> list[tuple[str, FieldInfo]]:
+    # Required fields first, each group in the model's order: the order frontends
+    # have read in schema.graphql since the inputs were written by hand.
+    return sorted(model.model_fields.items(), key=lambda item: not item[1].is_required())
+
+
+def _graphql_type(annotation: Any, where: str) -> Any:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType) and len(args) == 2 and NoneType in args:
+        (inner,) = (arg for arg in args if arg is not NoneType)
+        return _graphql_type(inner, where) | None
+    if origin is Annotated:  # the constraints and validators stay the model's to apply
+        if any(meta is inputs.RowId for meta in args[1:]):
+            return strawberry.ID
+        return _graphql_type(args[0], where)
+    if origin is list:
+        return list[_graphql_type(args[0], where)]  # type: ignore[misc]
+    if isinstance(annotation, type) and issubclass(annotation, inputs.InputModel):
+        if annotation not in _DERIVED:
+            raise TypeError(f"{where}: derive the input of {annotation.__name__} first")
+        return _DERIVED[annotation]
+    if annotation not in _SCALARS:
+        raise TypeError(f"{where}: no GraphQL type for {annotation!r}; add one to _SCALARS")
+    return _SCALARS[annotation]
 
 
 def validated(model: type[Model], value: Any) -> Model:
-    """The strawberry input as the shared pydantic model; omitted fields stay unset."""
+    """The strawberry input as its pydantic model; omitted fields stay unset."""
     return inputs.parse_input(model, _plain(value), api_names=False)
 
 
@@ -30,122 +108,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_DESCRIPTIONS = {
-    "first_name": "Given name (1-100 characters).",
-    "last_name": "Family name (1-100 characters).",
-    "middle_name": "Middle name.",
-    "email": "Email address.",
-    "phone": "Phone number; punctuation is kept as entered.",
-    "address": "Postal address.",
-    "name": "Name (1-100 characters).",
-    "species": "Dog, Cat, Bird, Rabbit, ...",
-    "owner_id": "Id of an owner of this clinic.",
-    "breed": "Breed.",
-    "birthdate": "Date of birth (a date, or a timestamp whose UTC date is used).",
-    "weight": "Weight in kilograms, >= 0.",
-    "neutered": "Neutered or spayed.",
-    "pet_id": "Id of a pet of this clinic.",
-    "date": "When the visit took place.",
-    "title": "Short title (1-200 characters).",
-    "description": "Subjective and objective notes.",
-    "diagnosis": "Assessment.",
-    "treatment": "Plan.",
-    "differential_diagnosis": "Other diagnoses considered.",
-    "blood_test": "Blood panel as a JSON object.",
-    "urine_test": "Urine panel as a JSON object.",
-    "item_name": "What is billed (1-200 characters).",
-    "price": "Unit price, >= 0, at most 2 decimals.",
-    "quantity": "How many, at least 1.",
-    "items": "The lines, 1 to 100.",
-    "medical_record_id": "The visit billed; its pet is used when petId is omitted.",
-}
+@derived_from(inputs.OwnerInput, "A new owner.")
+class OwnerInput: ...
 
 
-def field(name: str, default: Any = dataclasses.MISSING) -> Any:
-    """An input field described once, whichever input it appears in."""
-    if default is dataclasses.MISSING:
-        return strawberry.field(description=_DESCRIPTIONS[name])
-    return strawberry.field(description=_DESCRIPTIONS[name], default=default)
+@derived_from(inputs.OwnerPatch, "Changes to an owner; omitted fields stay as they are.")
+class OwnerPatch: ...
 
 
-@strawberry.input(description="A new owner.")
-class OwnerInput:
-    first_name: str = field("first_name")
-    last_name: str = field("last_name")
-    middle_name: str | None = field("middle_name", None)
-    email: str | None = field("email", None)
-    phone: str | None = field("phone", None)
-    address: str | None = field("address", None)
+@derived_from(inputs.PetInput, "A new pet of an existing owner.")
+class PetInput: ...
 
 
-@strawberry.input(description="Changes to an owner; omitted fields stay as they are.")
-class OwnerPatch:
-    first_name: str | None = field("first_name", Unset)
-    last_name: str | None = field("last_name", Unset)
-    middle_name: str | None = field("middle_name", Unset)
-    email: str | None = field("email", Unset)
-    phone: str | None = field("phone", Unset)
-    address: str | None = field("address", Unset)
+@derived_from(inputs.PetPatch, "Changes to a pet; omitted fields stay as they are.")
+class PetPatch: ...
 
 
-@strawberry.input(description="A new pet of an existing owner.")
-class PetInput:
-    name: str = field("name")
-    species: str = field("species")
-    owner_id: strawberry.ID = field("owner_id")
-    breed: str | None = field("breed", None)
-    birthdate: DateTime | None = field("birthdate", None)
-    weight: float | None = field("weight", None)
-    neutered: bool = field("neutered", False)
+@derived_from(inputs.MedicalRecordInput, "A new SOAP note for a pet.")
+class MedicalRecordInput: ...
 
 
-@strawberry.input(description="Changes to a pet; omitted fields stay as they are.")
-class PetPatch:
-    name: str | None = field("name", Unset)
-    species: str | None = field("species", Unset)
-    owner_id: strawberry.ID | None = field("owner_id", Unset)
-    breed: str | None = field("breed", Unset)
-    birthdate: DateTime | None = field("birthdate", Unset)
-    weight: float | None = field("weight", Unset)
-    neutered: bool | None = field("neutered", Unset)
+@derived_from(inputs.MedicalRecordPatch, "Changes to a SOAP note; omitted fields stay as they are.")
+class MedicalRecordPatch: ...
 
 
-@strawberry.input(description="A new SOAP note for a pet.")
-class MedicalRecordInput:
-    pet_id: strawberry.ID = field("pet_id")
-    date: DateTime = field("date")
-    title: str = field("title")
-    description: str | None = field("description", None)
-    diagnosis: str | None = field("diagnosis", None)
-    treatment: str | None = field("treatment", None)
-    differential_diagnosis: str | None = field("differential_diagnosis", None)
-    blood_test: JSON | None = field("blood_test", None)
-    urine_test: JSON | None = field("urine_test", None)
+@derived_from(inputs.InvoiceItemInput, "One line of a new invoice.")
+class InvoiceItemInput: ...
 
 
-@strawberry.input(description="Changes to a SOAP note; omitted fields stay as they are.")
-class MedicalRecordPatch:
-    pet_id: strawberry.ID | None = field("pet_id", Unset)
-    date: DateTime | None = field("date", Unset)
-    title: str | None = field("title", Unset)
-    description: str | None = field("description", Unset)
-    diagnosis: str | None = field("diagnosis", Unset)
-    treatment: str | None = field("treatment", Unset)
-    differential_diagnosis: str | None = field("differential_diagnosis", Unset)
-    blood_test: JSON | None = field("blood_test", Unset)
-    urine_test: JSON | None = field("urine_test", Unset)
-
-
-@strawberry.input(description="One line of a new invoice.")
-class InvoiceItemInput:
-    name: str = field("item_name")
-    price: float = field("price")
-    quantity: int = field("quantity")
-
-
-@strawberry.input(description="A new invoice; its number and total are computed.")
-class InvoiceInput:
-    owner_id: strawberry.ID = field("owner_id")
-    items: list[InvoiceItemInput] = field("items")
-    pet_id: strawberry.ID | None = field("pet_id", None)
-    medical_record_id: strawberry.ID | None = field("medical_record_id", None)
+@derived_from(inputs.InvoiceInput, "A new invoice; its number and total are computed.")
+class InvoiceInput: ...

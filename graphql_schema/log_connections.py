@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from graphql_schema.connections import PageInfo
+from graphql_schema.connections import PER_ITEM, PageInfo
 
 Node = TypeVar("Node")
 
@@ -27,11 +27,11 @@ class Connection(Generic[Node]):
     resume_from: strawberry.Private[str | None]
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="The items with their cursors.")
+    @strawberry.field(description="The items with their cursors.", metadata=PER_ITEM)
     def edges(self) -> list[Edge[Node]]:
         return [Edge(cursor=c, node=n) for c, n in zip(self.cursors, self.items, strict=True)]
 
-    @strawberry.field(description="The items alone.")
+    @strawberry.field(description="The items alone.", metadata=PER_ITEM)
     def nodes(self) -> list[Node]:
         return self.items
 

@@ -4,9 +4,10 @@ graphql-core resolves and completes every field of every object on its own: a
 resolve info, strawberry's resolver wrappers, an awaitable check, completion,
 about 10 µs each; a 50-owner dashboard is several thousand of them. For a query
 made only of fields it knows, this executor walks graphql-core's own collected
-fields once per level instead: a relationship loads the whole level through its
-request loader in one await (the same loader and SQL as field by field), plain
-fields are read and coerced in a loop.
+fields once per level instead: a relationship loads the whole level in one
+statement compiled once from its declaration (app.compiled_reads: the clinic
+predicate of app.tenancy, only the columns asked for, run on the raw driver
+connection of the request's session), plain fields are read and coerced in a loop.
 
 Whatever it does not know (introspection, @defer, abstract types, field
 extensions other than scope checks) and whatever would answer with an error (a
@@ -45,12 +46,14 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from app.compiled_reads import LevelRead, load_level
 from app.context import RequestContext
 from app.observability import GRAPHQL_EXECUTIONS
+from app.relationships import Relation
 from app.scopes import require_scope
 from graphql_schema.cost import is_json, leaf_cost
 from graphql_schema.counted_execution import CountingExecutor
-from graphql_schema.relations import RELATION, Relation
+from graphql_schema.relations import RELATION
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
 FieldDetailsList = list[FieldDetails]
@@ -103,13 +106,22 @@ def _make_plan(field_def: GraphQLField) -> _FieldPlan | None:
         return None
     if any(not isinstance(extension, PermissionExtension) for extension in field.extensions):
         return None
-    scopes = tuple(getattr(p, "required_scope", None) for p in field.permission_classes)
-    if None in scopes:
-        return None
-    return _FieldPlan(field, scopes, field.metadata.get(RELATION))  # type: ignore[arg-type]
+    scopes: list[str] = []
+    for permission in field.permission_classes:
+        scope = getattr(permission, "required_scope", None)
+        if not isinstance(scope, str):
+            return None
+        scopes.append(scope)
+    relation = field.metadata.get(RELATION)
+    return _FieldPlan(field, tuple(scopes), relation if isinstance(relation, Relation) else None)
 
 
 class PlannedExecutor(CountingExecutor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The rows this execution read by key, per compiled level (app.compiled_reads).
+        self._levels: dict[LevelRead, dict[str, Any]] = {}
+
     def execute_collected_root_fields(
         self,
         root_type: GraphQLObjectType,
@@ -200,7 +212,9 @@ class PlannedExecutor(CountingExecutor):
         if plan.relation is not None:
             related = get_named_type(field_def.type)
             attributes = self._attributes(related, details)  # type: ignore[arg-type]
-            return await plan.relation.load_level(self._request.loaders, objects, attributes)
+            return await load_level(
+                self._request.session, plan.relation, objects, attributes, self._levels
+            )
         field = plan.field
         if field.base_resolver is None:
             return list(map(attrgetter(field.python_name), objects))
@@ -255,7 +269,7 @@ class PlannedExecutor(CountingExecutor):
             plan = _plan_field(type_, name, field_def)
             if plan is None:
                 raise _Decline(name)
-            attributes.add(plan.relation.key if plan.relation else plan.field.python_name)
+            attributes.add(plan.relation.parent_key if plan.relation else plan.field.python_name)
         return frozenset(attributes)
 
     async def _complete(

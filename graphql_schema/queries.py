@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from app.domain import invoices, medical_records, owners, pets
 from app.pagination import DEFAULT_PAGE_SIZE
+from app.rows import InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from graphql_schema.connections import Connection, page_request
 from graphql_schema.context import ctx
 from graphql_schema.types import (
@@ -36,8 +37,10 @@ SEARCH = strawberry.argument(
 
 @strawberry.type(description="Reads of the caller's clinic.")
 class Query:
-    @strawberry.field(description="One owner by id.", permission_classes=OWNERS)
-    async def owner(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Owner | None:
+    @strawberry.field(
+        description="One owner by id.", permission_classes=OWNERS, graphql_type=Owner | None
+    )
+    async def owner(self, info: Info, id: Annotated[strawberry.ID, ID]) -> OwnerRow | None:
         return await owners.get_owner(ctx(info), id)
 
     @strawberry.field(description="Owners, oldest first.", permission_classes=OWNERS)
@@ -54,8 +57,10 @@ class Query:
         )
         return Connection(page=page)
 
-    @strawberry.field(description="One pet by id.", permission_classes=PETS)
-    async def pet(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Pet | None:
+    @strawberry.field(
+        description="One pet by id.", permission_classes=PETS, graphql_type=Pet | None
+    )
+    async def pet(self, info: Info, id: Annotated[strawberry.ID, ID]) -> PetRow | None:
         return await pets.get_pet(ctx(info), id)
 
     @strawberry.field(description="Pets, oldest first.", permission_classes=PETS)
@@ -76,10 +81,14 @@ class Query:
         )
         return Connection(page=page)
 
-    @strawberry.field(description="One medical record by id.", permission_classes=RECORDS)
+    @strawberry.field(
+        description="One medical record by id.",
+        permission_classes=RECORDS,
+        graphql_type=MedicalRecord | None,
+    )
     async def medical_record(
         self, info: Info, id: Annotated[strawberry.ID, ID]
-    ) -> MedicalRecord | None:
+    ) -> MedicalRecordRow | None:
         return await medical_records.get_medical_record(ctx(info), id)
 
     @strawberry.field(description="Medical records, newest first.", permission_classes=RECORDS)
@@ -102,8 +111,10 @@ class Query:
         )
         return Connection(page=page)
 
-    @strawberry.field(description="One invoice by id.", permission_classes=INVOICES)
-    async def invoice(self, info: Info, id: Annotated[strawberry.ID, ID]) -> Invoice | None:
+    @strawberry.field(
+        description="One invoice by id.", permission_classes=INVOICES, graphql_type=Invoice | None
+    )
+    async def invoice(self, info: Info, id: Annotated[strawberry.ID, ID]) -> InvoiceRow | None:
         return await invoices.get_invoice(ctx(info), id)
 
     @strawberry.field(description="Invoices, newest first.", permission_classes=INVOICES)

@@ -1,12 +1,15 @@
-"""Owner → Pet → MedicalRecord → Invoice, resolved from ORM rows through the
-request's dataloaders. A relationship guarded by a scope the key lacks is
-null, with an INSUFFICIENT_PERMISSIONS error, and the rest of the data stays."""
+"""Owner → Pet → MedicalRecord → Invoice, resolved from rows (app.rows) through the
+request's dataloaders, or from the ORM objects a mutation answers. A relationship
+is the model's (app.models); one guarded by a scope the key lacks is null, with
+an INSUFFICIENT_PERMISSIONS error, and the rest of the data stays."""
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from app import models
+from app.rows import InvoiceItemRow, InvoiceRow, PetRow
 from app.timestamps import midnight_utc
 from graphql_schema.permissions import requires
 from graphql_schema.relations import relation
@@ -40,13 +43,10 @@ class Owner:
     created_at: DateTime = strawberry.field(description="When the owner was created.")
     updated_at: DateTime = strawberry.field(description="When the owner last changed.")
 
-    pets = relation(
-        "pets_by_owner_id", "id", list[_Pet] | None,
-        description="The owner's pets, by name.", scope="pets:read",
-    )  # fmt: skip
+    pets = relation(models.Owner.pets, list[_Pet] | None, description="The owner's pets, by name.")
     invoices = relation(
-        "invoices_by_owner_id", "id", list[_Invoice] | None,
-        description="The owner's invoices, newest first.", scope="invoices:read",
+        models.Owner.invoices, list[_Invoice] | None,
+        description="The owner's invoices, newest first.",
     )  # fmt: skip
 
 
@@ -61,21 +61,18 @@ class Pet:
     created_at: DateTime = strawberry.field(description="When the pet was created.")
     updated_at: DateTime = strawberry.field(description="When the pet last changed.")
 
-    @strawberry.field(description="Date of birth, as midnight UTC.")
-    def birthdate(self, root: strawberry.Parent[models.Pet]) -> DateTime | None:
+    @strawberry.field(description="Date of birth, as midnight UTC.", graphql_type=DateTime | None)
+    def birthdate(self, root: strawberry.Parent[PetRow]) -> datetime | None:
         return midnight_utc(root.birthdate) if root.birthdate else None
 
-    owner = relation(
-        "owner_by_id", "owner_id", Owner | None,
-        description="The pet's owner.", scope="owners:read",
-    )  # fmt: skip
+    owner = relation(models.Pet.owner, Owner | None, description="The pet's owner.")
     medical_records = relation(
-        "medical_records_by_pet_id", "id", list[_MedicalRecord] | None,
-        description="The pet's SOAP notes, newest first.", scope="records:read",
+        models.Pet.medical_records, list[_MedicalRecord] | None,
+        description="The pet's SOAP notes, newest first.",
     )  # fmt: skip
     invoices = relation(
-        "invoices_by_pet_id", "id", list[_Invoice] | None,
-        description="Invoices for the pet, newest first.", scope="invoices:read",
+        models.Pet.invoices, list[_Invoice] | None,
+        description="Invoices for the pet, newest first.",
     )  # fmt: skip
 
 
@@ -96,10 +93,10 @@ class MedicalRecord:
     created_at: DateTime = strawberry.field(description="When the record was created.")
     updated_at: DateTime = strawberry.field(description="When the record last changed.")
 
-    pet = relation("pet_by_id", "pet_id", Pet | None, description="The patient.", scope="pets:read")
+    pet = relation(models.MedicalRecord.pet, Pet | None, description="The patient.")
     invoices = relation(
-        "invoices_by_medical_record_id", "id", list[_Invoice] | None,
-        description="Invoices billing this visit, newest first.", scope="invoices:read",
+        models.MedicalRecord.invoices, list[_Invoice] | None,
+        description="Invoices billing this visit, newest first.",
     )  # fmt: skip
 
 
@@ -109,7 +106,7 @@ class InvoiceItem:
     quantity: int = strawberry.field(description="How many.")
 
     @strawberry.field(description="Unit price.")
-    def price(self, root: strawberry.Parent[models.InvoiceItem]) -> float:
+    def price(self, root: strawberry.Parent[InvoiceItemRow]) -> float:
         return float(root.price)
 
 
@@ -122,21 +119,15 @@ class Invoice:
     updated_at: DateTime = strawberry.field(description="When the invoice last changed.")
 
     @strawberry.field(description="Sum of price * quantity over the items.")
-    def total_amount(self, root: strawberry.Parent[models.Invoice]) -> float:
+    def total_amount(self, root: strawberry.Parent[InvoiceRow]) -> float:
         return float(root.total_amount)
 
     items = relation(
-        "invoice_items_by_invoice_id", "id", list[InvoiceItem],
-        description="The invoice's lines, in order.",
-    )  # fmt: skip
-    owner = relation(
-        "owner_by_id", "owner_id", Owner | None, description="Who is billed.", scope="owners:read"
+        models.Invoice.items, list[InvoiceItem], description="The invoice's lines, in order."
     )
-    pet = relation(
-        "pet_by_id", "pet_id", Pet | None,
-        description="The pet billed for, if any.", scope="pets:read",
-    )  # fmt: skip
+    owner = relation(models.Invoice.owner, Owner | None, description="Who is billed.")
+    pet = relation(models.Invoice.pet, Pet | None, description="The pet billed for, if any.")
     medical_record = relation(
-        "medical_record_by_id", "medical_record_id", MedicalRecord | None,
-        description="The visit billed, if any.", scope="records:read",
+        models.Invoice.medical_record, MedicalRecord | None,
+        description="The visit billed, if any.",
     )  # fmt: skip

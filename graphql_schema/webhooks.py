@@ -1,5 +1,6 @@
 """Webhook endpoints and their delivery logs, guarded by `webhooks:manage`."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -9,12 +10,15 @@ from app.change_log.shapes import EVENT_TYPES
 from app.webhooks import deliveries, endpoints
 from app.webhooks import models as webhook_models
 from graphql_schema.context import ctx
+from graphql_schema.cost import FAN_OUT
 from graphql_schema.log_connections import Connection
 from graphql_schema.permissions import requires
 from graphql_schema.scalars import DateTime
 
 MANAGE = [requires("webhooks:manage")]
 DELIVERY_PAGE_SIZE = 50
+# Attempts a delivery makes at most, about: backoff doubling to 6 hours over 3 days.
+ATTEMPTS_PER_DELIVERY = 20
 Unset = strawberry.UNSET
 
 strawberry.enum(
@@ -41,10 +45,13 @@ class WebhookEndpoint:
     def types(self, root: strawberry.Parent[webhook_models.WebhookEndpoint]) -> list[str]:
         return sorted(root.type_set) if root.type_set else list(EVENT_TYPES)
 
-    @strawberry.field(description="Until when the secret a rotation replaced still signs.")
+    @strawberry.field(
+        description="Until when the secret a rotation replaced still signs.",
+        graphql_type=DateTime | None,
+    )
     def previous_secret_expires_at(
         self, root: strawberry.Parent[webhook_models.WebhookEndpoint]
-    ) -> DateTime | None:
+    ) -> datetime | None:
         return root.previous_secret_expires_at if root.previous_secret else None
 
 
@@ -52,8 +59,10 @@ class WebhookEndpoint:
 class WebhookSecret:
     secret: str = strawberry.field(description="whsec_...: HMAC-SHA256 key of Clinova-Signature.")
 
-    @strawberry.field(description="The endpoint.")
-    def endpoint(self, root: strawberry.Parent[endpoints.EndpointSecret]) -> WebhookEndpoint:
+    @strawberry.field(description="The endpoint.", graphql_type=WebhookEndpoint)
+    def endpoint(
+        self, root: strawberry.Parent[endpoints.EndpointSecret]
+    ) -> webhook_models.WebhookEndpoint:
         return root.endpoint
 
 
@@ -69,7 +78,9 @@ class WebhookAttempt:
 @strawberry.type(description="One event sent to one endpoint, with its attempts.")
 class WebhookDelivery:
     event_type: str = strawberry.field(description="The event's type.")
-    log: list[WebhookAttempt] = strawberry.field(description="Its attempts, oldest first.")
+    log: list[WebhookAttempt] = strawberry.field(
+        description="Its attempts, oldest first.", metadata={FAN_OUT: ATTEMPTS_PER_DELIVERY}
+    )
 
     @strawberry.field(description="Id of the delivery; also its cursor.")
     def id(self, root: strawberry.Parent[deliveries.DeliveryView]) -> strawberry.ID:
@@ -95,17 +106,19 @@ class WebhookDelivery:
     def last_error(self, root: strawberry.Parent[deliveries.DeliveryView]) -> str | None:
         return root.delivery.last_error
 
-    @strawberry.field(description="When it is sent next, while PENDING.")
-    def next_attempt_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> DateTime | None:
+    @strawberry.field(
+        description="When it is sent next, while PENDING.", graphql_type=DateTime | None
+    )
+    def next_attempt_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> datetime | None:
         pending = root.delivery.state == DeliveryState.PENDING
         return root.delivery.next_attempt_at if pending else None
 
-    @strawberry.field(description="When it was queued.")
-    def created_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> DateTime:
+    @strawberry.field(description="When it was queued.", graphql_type=DateTime)
+    def created_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> datetime:
         return root.delivery.created_at
 
-    @strawberry.field(description="When it was delivered or failed.")
-    def finished_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> DateTime | None:
+    @strawberry.field(description="When it was delivered or failed.", graphql_type=DateTime | None)
+    def finished_at(self, root: strawberry.Parent[deliveries.DeliveryView]) -> datetime | None:
         return root.delivery.finished_at
 
 
@@ -139,8 +152,11 @@ ENDPOINT = strawberry.argument(description="The endpoint's id.")
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field(description="The clinic's webhook endpoints.", permission_classes=MANAGE)
-    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint] | None:
+    @strawberry.field(
+        description="The clinic's webhook endpoints.", permission_classes=MANAGE,
+        graphql_type=list[WebhookEndpoint] | None, metadata={FAN_OUT: endpoints.MAX_ENDPOINTS},
+    )  # fmt: skip
+    async def webhook_endpoints(self, info: Info) -> list[webhook_models.WebhookEndpoint]:
         return await endpoints.list_endpoints(ctx(info))
 
     @strawberry.field(
@@ -179,19 +195,21 @@ class WebhookQueries:
 class WebhookMutations:
     @strawberry.mutation(
         description="Create an endpoint; the answer holds its signing secret, shown once.",
-        permission_classes=MANAGE,
-    )
+        permission_classes=MANAGE, graphql_type=WebhookSecret,
+    )  # fmt: skip
     async def create_webhook_endpoint(
         self, info: Info, input: WebhookEndpointInput
-    ) -> WebhookSecret:
+    ) -> endpoints.EndpointSecret:
         return await endpoints.create_endpoint(
             ctx(info), url=input.url, types=input.types, description=input.description
         )
 
-    @strawberry.mutation(description="Change an endpoint.", permission_classes=MANAGE)
+    @strawberry.mutation(
+        description="Change an endpoint.", permission_classes=MANAGE, graphql_type=WebhookEndpoint
+    )
     async def update_webhook_endpoint(
         self, info: Info, id: strawberry.ID, input: WebhookEndpointPatch
-    ) -> WebhookEndpoint:
+    ) -> webhook_models.WebhookEndpoint:
         patch = endpoints.EndpointPatch(
             url=_given(input.url), types=_given(input.types),
             description=_given(input.description), enabled=_given(input.enabled),
@@ -206,16 +224,18 @@ class WebhookMutations:
 
     @strawberry.mutation(
         description="A new signing secret, shown once; the old one keeps signing for 24 hours.",
-        permission_classes=MANAGE,
-    )
-    async def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> WebhookSecret:
+        permission_classes=MANAGE, graphql_type=WebhookSecret,
+    )  # fmt: skip
+    async def rotate_webhook_secret(
+        self, info: Info, id: strawberry.ID
+    ) -> endpoints.EndpointSecret:
         return await endpoints.rotate_secret(ctx(info), id)
 
     @strawberry.mutation(
         description="Send an event to an endpoint again, after what it already waits for.",
-        permission_classes=MANAGE,
-    )
+        permission_classes=MANAGE, graphql_type=WebhookDelivery,
+    )  # fmt: skip
     async def redeliver_event(
         self, info: Info, endpoint_id: strawberry.ID, event_id: strawberry.ID
-    ) -> WebhookDelivery:
+    ) -> deliveries.DeliveryView:
         return await deliveries.redeliver(ctx(info), endpoint_id, event_id)

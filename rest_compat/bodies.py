@@ -9,8 +9,8 @@ from app.inputs import InputModel, parse_input
 Model = TypeVar("Model", bound=InputModel)
 
 
-async def parse_body(request: Request, model: type[Model]) -> Model:
-    """The JSON object of a POST, validated by the model GraphQL uses too."""
+async def parse_body(request: Request, body: type[InputModel], domain: type[Model]) -> Model:
+    """The JSON object of a POST, read as its v1 `body` and handed on as `domain`'s input."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise Invalid(
@@ -25,4 +25,7 @@ async def parse_body(request: Request, model: type[Model]) -> Model:
         ) from None
     if not isinstance(data, dict):
         raise Invalid("Request body must be a JSON object", details={"body": "must be an object"})
-    return parse_input(model, data, api_names=True)
+    v1 = parse_input(body, data, api_names=True)
+    # The domain's model validates again (by the same field types, so it agrees),
+    # and every v1 field is sent, so v1's defaults are the document's.
+    return parse_input(domain, v1.model_dump(), api_names=False)

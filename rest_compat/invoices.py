@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app import models
 from app.domain import invoices
 from app.models import InvoiceStatus
 from app.pagination import DEFAULT_PAGE_SIZE
@@ -25,7 +26,7 @@ async def list_invoices(
     found = await invoices.list_invoices(
         ctx, status=status, owner_id=ownerId, page=page(limit, offset)
     )
-    items = await ctx.loaders.invoice_items_by_invoice_id.load_many([i.id for i in found.items])
+    items = await ctx.loaders.children(models.Invoice.items).load_many([i.id for i in found.items])
     data = [
         shapes.Invoice.with_items(i, lines) for i, lines in zip(found.items, items, strict=True)
     ]
@@ -35,5 +36,5 @@ async def list_invoices(
 @router.get("/invoices/{id}", summary="Get an invoice")
 async def get_invoice(ctx: InvoicesRead, id: str) -> shapes.Invoice:
     invoice = await invoices.get_invoice(ctx, id)
-    items = await ctx.loaders.invoice_items_by_invoice_id.load(invoice.id)
+    items = await ctx.loaders.children(models.Invoice.items).load(invoice.id)
     return shapes.Invoice.with_items(invoice, items)

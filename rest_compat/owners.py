@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
+from app import inputs, models
 from app.domain import owners
-from app.inputs import OwnerInput
 from app.pagination import DEFAULT_PAGE_SIZE
+from rest_compat import inputs as v1
 from rest_compat import shapes
 from rest_compat.auth import OwnersRead, OwnersWrite, OwnerWithPetsRead
 from rest_compat.bodies import parse_body
@@ -28,7 +29,7 @@ async def list_owners(
 @router.get("/owners/{id}", summary="Get an owner with their pets")
 async def get_owner(ctx: OwnerWithPetsRead, id: str) -> shapes.OwnerWithPets:
     owner = await owners.get_owner(ctx, id)
-    pets = await ctx.loaders.pets_by_owner_id.load(owner.id)
+    pets = await ctx.loaders.children(models.Owner.pets).load(owner.id)
     return shapes.OwnerWithPets.with_pets(owner, pets)
 
 
@@ -40,5 +41,6 @@ async def get_owner(ctx: OwnerWithPetsRead, id: str) -> shapes.OwnerWithPets:
         "application/json": {"schema": {"$ref": "#/components/schemas/OwnerInput"}}}}},
 )  # fmt: skip
 async def create_owner(ctx: OwnersWrite, request: Request) -> shapes.Owner:
-    owner = await owners.create_owner(ctx, await parse_body(request, OwnerInput))
+    data = await parse_body(request, v1.OwnerInput, inputs.OwnerInput)
+    owner = await owners.create_owner(ctx, data)
     return shapes.Owner.from_row(owner)

@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
+from app import inputs
 from app.domain import pets
-from app.inputs import PetInput
 from app.pagination import DEFAULT_PAGE_SIZE
+from rest_compat import inputs as v1
 from rest_compat import shapes
 from rest_compat.auth import PetsRead, PetsWrite
 from rest_compat.bodies import parse_body
@@ -41,5 +42,5 @@ async def get_pet(ctx: PetsRead, id: str) -> shapes.Pet:
         "application/json": {"schema": {"$ref": "#/components/schemas/PetInput"}}}}},
 )  # fmt: skip
 async def create_pet(ctx: PetsWrite, request: Request) -> shapes.Pet:
-    pet = await pets.create_pet(ctx, await parse_body(request, PetInput))
+    pet = await pets.create_pet(ctx, await parse_body(request, v1.PetInput, inputs.PetInput))
     return shapes.Pet.from_row(pet)

@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.inputs import OwnerInput, PetInput
 from rest_compat import events, invoices, medical_records, owners, pets
+from rest_compat.inputs import OwnerInput, PetInput
 from rest_compat.shapes import ErrorEnvelope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -29,7 +29,7 @@ for module in (owners, pets, medical_records, invoices, events):
 
 
 def install_openapi(app: FastAPI) -> None:
-    """OpenAPI for the v1 routes, with the shared input models as request bodies."""
+    """OpenAPI for the v1 routes, with the v1 input models as request bodies."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,7 +1,8 @@
 """The v1 document's JSON shapes, field for field and in its order.
 
-Each model pins one object of the document; `from_row` is the one place an ORM
-row becomes that object, so timestamps, nulls and JSON strings are uniform.
+Each model pins one object of the document; `from_row` is the one place a row
+(app.rows: a read's, or the ORM object a write answers) becomes that object, so
+timestamps, nulls and JSON strings are uniform.
 """
 
 import json
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app import models
 from app.pagination import Page
+from app.rows import InvoiceItemRow, InvoiceRow, MedicalRecordRow, OwnerRow, PetRow
 from app.timestamps import format_timestamp, midnight_utc
 
 Item = TypeVar("Item", bound=BaseModel)
@@ -25,7 +27,7 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
-def _items_json(items: list[models.InvoiceItem]) -> str:
+def _items_json(items: list[InvoiceItemRow]) -> str:
     # Prices keep their two decimals inside the string, as the document shows them.
     parts = [
         f'{{"name":{json.dumps(i.name)},"price":{i.price:.2f},"quantity":{i.quantity}}}'
@@ -57,7 +59,7 @@ class Owner(BaseModel):
     updatedAt: str
 
     @classmethod
-    def from_row(cls, owner: models.Owner) -> "Owner":
+    def from_row(cls, owner: OwnerRow) -> "Owner":
         return cls(
             id=owner.id, firstName=owner.first_name, middleName=owner.middle_name,
             lastName=owner.last_name, email=owner.email, phone=owner.phone,
@@ -75,7 +77,7 @@ class PetSummary(BaseModel):
     breed: str | None
 
     @classmethod
-    def from_row(cls, pet: models.Pet) -> "PetSummary":
+    def from_row(cls, pet: PetRow) -> "PetSummary":
         return cls(id=pet.id, name=pet.name, species=pet.species, breed=pet.breed)
 
 
@@ -89,7 +91,7 @@ class OwnerWithPets(Owner):
     pets: list[PetSummary]
 
     @classmethod
-    def with_pets(cls, owner: models.Owner, pets: list[models.Pet]) -> "OwnerWithPets":
+    def with_pets(cls, owner: OwnerRow, pets: list[PetRow]) -> "OwnerWithPets":
         return cls(**Owner.from_row(owner).model_dump(),
                    pets=[PetSummary.from_row(p) for p in pets])  # fmt: skip
 
@@ -112,7 +114,7 @@ class Pet(BaseModel):
     createdAt: str
 
     @classmethod
-    def from_row(cls, pet: models.Pet) -> "Pet":
+    def from_row(cls, pet: PetRow) -> "Pet":
         birthdate = format_timestamp(midnight_utc(pet.birthdate)) if pet.birthdate else None
         return cls(
             id=pet.id, name=pet.name, species=pet.species, breed=pet.breed,
@@ -144,7 +146,7 @@ class MedicalRecord(BaseModel):
     createdAt: str
 
     @classmethod
-    def from_row(cls, record: models.MedicalRecord) -> "MedicalRecord":
+    def from_row(cls, record: MedicalRecordRow) -> "MedicalRecord":
         return cls(
             id=record.id, date=format_timestamp(record.date), title=record.title,
             description=record.description, diagnosis=record.diagnosis,
@@ -173,7 +175,7 @@ class Invoice(BaseModel):
     createdAt: str
 
     @classmethod
-    def with_items(cls, invoice: models.Invoice, items: list[models.InvoiceItem]) -> "Invoice":
+    def with_items(cls, invoice: InvoiceRow, items: list[InvoiceItemRow]) -> "Invoice":
         return cls(
             id=invoice.id, invoiceNumber=invoice.invoice_number,
             totalAmount=float(invoice.total_amount or Decimal(0)), status=invoice.status,

@@ -41,15 +41,29 @@ def _free_port() -> int:
         return port
 
 
-def _seed(env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """A demo clinic and its full-scope key, from `clinova seed --json`."""
-    seeded = subprocess.run(
-        [clinova(), "seed", "--owners", "3", "--json"],
+def _run(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [clinova(), *args],
         env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert seeded.returncode == 0, f"clinova seed failed:\n{seeded.stderr}"
-    result: dict[str, str] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, f"clinova {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def _seed(env: dict[str, str], cwd: Path) -> dict[str, str]:
+    """A demo clinic and its full-scope key, from `clinova seed --json`."""
+    result: dict[str, str] = json.loads(
+        _run(env, cwd, "seed", "--owners", "3", "--json").strip().splitlines()[-1]
+    )
     return result
+
+
+def _demo(env: dict[str, str], cwd: Path) -> dict[str, str]:
+    """The clinic `clinova demo` seeds (as `make run` does) and the key it keeps."""
+    printed = _run(env, cwd, "demo", "--owners", "3")
+    key = next(line for line in printed.splitlines() if line.startswith("demo API key: "))
+    listed = json.loads(_run(env, cwd, "keys", "list", "--json").strip().splitlines()[-1])
+    return {"apiKey": key.removeprefix("demo API key: "), "clinicId": listed["keys"][0]["clinicId"]}
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -84,9 +98,19 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    tmp_path: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    demo: bool = False,
+    host: str = "127.0.0.1",
+    workers: int = 1,
 ) -> Iterator[LiveServer]:
-    """A real `clinova serve`, on a fresh SQLite file by default."""
+    """A real `clinova serve` (of `workers` processes), on a fresh SQLite file by default.
+
+    `demo` seeds with `clinova demo` instead of `clinova seed`; `host` is the
+    address bound, and the tests reach the server on 127.0.0.1 whatever it is.
+    """
     database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
     env = {**_server_env(database_url), **(extra_env or {})}
     migrated = subprocess.run(
@@ -94,14 +118,15 @@ def live_server(
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert migrated.returncode == 0, f"clinova migrate failed:\n{migrated.stderr}"
-    seeded = _seed(env, tmp_path)
+    seeded = _demo(env, tmp_path) if demo else _seed(env, tmp_path)
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [clinova(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [clinova(), "serve", "--host", host, "--port", str(port),
+             "--workers", str(workers)],
             env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

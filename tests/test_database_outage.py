@@ -107,3 +107,24 @@ async def test_a_stalled_postgresql_is_503_within_seconds(backend: Backend) -> N
     print(f"\nstalled database: 503 after {elapsed:.2f} s")
     assert response.status_code == 503
     assert elapsed < 5
+
+
+async def test_a_server_out_of_connections_is_503_not_500(backend: Backend) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("connection limits are PostgreSQL's")
+    clinic = await make_clinic(backend.db)
+    role = f"clinova_full_{clinic.clinic_id[-8:]}"
+    async with backend.db.engine.begin() as connection:
+        # A role with no connection left, as a server at max_connections answers:
+        # SQLSTATE 53300, too many connections.
+        await connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    full = make_url(backend.settings.database_url).set(username=role).render_as_string(False)
+    try:
+        async with app_client(full) as http:
+            response = await http.get("/api/v1/owners", headers=clinic.headers)
+    finally:
+        async with backend.db.engine.begin() as connection:
+            await connection.exec_driver_sql(f'DROP ROLE "{role}"')
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert response.headers["Retry-After"] == "5"

@@ -65,13 +65,3 @@ async def test_writes_need_write_scopes(db: Database, client: httpx.AsyncClient)
 
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["details"] == {"requiredScope": "owners:write"}
-
-
-async def test_graphiql_loads_without_a_key_with_the_header_ready(
-    client: httpx.AsyncClient,
-) -> None:
-    response = await client.get("/graphql", headers={"accept": "text/html"})
-
-    assert response.status_code == 200
-    assert "graphiql" in response.text.lower()
-    assert '"Authorization": "Bearer "' in response.text

@@ -1,10 +1,19 @@
 import json
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
+from app.observability import (
+    MULTIPROCESS_DIRECTORY,
+    forget_dead_workers,
+    note_webhook_delivery,
+    worker_metrics,
+)
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_owner
 
@@ -148,3 +157,62 @@ async def test_a_metrics_token_of_any_bytes_is_just_wrong(backend: Backend) -> N
         odd = await protected.get("/metrics", headers={"Authorization": b"Bearer s3cr\xe9t\xff"})  # type: ignore[dict-item]
     assert odd.status_code == 401
     assert odd.json()["error"]["code"] == "INVALID_API_KEY"
+
+
+async def test_the_pool_gauge_follows_the_connections_in_use(backend: Backend) -> None:
+    def in_use() -> float | None:
+        return REGISTRY.get_sample_value("clinova_db_pool_connections_in_use")
+
+    # Given: another engine made after this one (the gauge is not the newest pool's).
+    async with app_client(backend.settings.database_url):
+        before = in_use()
+        async with backend.db.engine.connect() as held:
+            await held.exec_driver_sql("SELECT 1")
+            during = in_use()
+        after = in_use()
+
+    assert before is not None
+    assert (during, after) == (before + 1, before)
+
+
+def test_a_dead_workers_pool_gauge_is_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: the gauge files of a live worker (this process) and of one that died.
+    dead_pid = 2**22 + 1  # beyond the kernel's largest pid: no such process
+    for pid in (os.getpid(), dead_pid):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+    (tmp_path / f"counter_{dead_pid}.db").write_bytes(b"")
+    monkeypatch.setenv(MULTIPROCESS_DIRECTORY, str(tmp_path))
+
+    # When: a worker starts.
+    forget_dead_workers()
+
+    # Then: the dead worker's gauge is gone; its counters still count.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"gauge_livesum_{os.getpid()}.db", f"counter_{dead_pid}.db"]
+    )
+
+
+def test_one_worker_keeps_its_metrics_in_process() -> None:
+    with worker_metrics(1):
+        assert MULTIPROCESS_DIRECTORY not in os.environ
+    with worker_metrics(2):
+        directory = Path(os.environ[MULTIPROCESS_DIRECTORY])
+        assert directory.is_dir() and not any(directory.iterdir())
+    assert MULTIPROCESS_DIRECTORY not in os.environ and not directory.exists()
+
+
+async def test_webhook_deliveries_are_exported_by_outcome(client: httpx.AsyncClient) -> None:
+    def delivered() -> float | None:
+        return REGISTRY.get_sample_value(
+            "clinova_webhook_deliveries_total", {"outcome": "delivered"}
+        )
+
+    before = delivered()
+    note_webhook_delivery("delivered")
+
+    text = (await client.get("/metrics")).text
+    for outcome in ("delivered", "retrying", "failed", "disabled"):
+        assert f'clinova_webhook_deliveries_total{{outcome="{outcome}"}}' in text
+    assert before is not None and delivered() == before + 1

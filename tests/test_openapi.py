@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import httpx
 
 V1_ROUTES = {
@@ -11,6 +14,24 @@ V1_ROUTES = {
     "/api/v1/invoices/{id}": {"get"},
     "/api/v1/events": {"get"},
 }
+
+# The v1 document as callers were promised it. It changes only with the v1 document:
+# a field that GraphQL or the domain gains must never show here.
+SNAPSHOT = Path(__file__).parent / "snapshots" / "openapi-v1.json"
+
+
+def as_snapshot(schema: object) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+async def test_openapi_is_the_committed_v1_snapshot(client: httpx.AsyncClient) -> None:
+    served = (await client.get("/openapi.json")).json()
+
+    # Compared as text, so that key order and every default count as well.
+    assert as_snapshot(served) == SNAPSHOT.read_text(), (
+        "the v1 OpenAPI changed; if the v1 document really did, rewrite "
+        f"{SNAPSHOT.name} with as_snapshot() of /openapi.json and review the diff"
+    )
 
 
 async def test_openapi_describes_exactly_the_v1_routes(client: httpx.AsyncClient) -> None:

@@ -15,11 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from graphql import GraphQLObjectType, get_named_type
+from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from sqlalchemy import BinaryExpression, BindParameter, Select, Table
+from sqlalchemy.sql.visitors import iterate
 
+from app.compiled_reads import made_level_reads
 from app.database import Database
 from app.demo_data import seed_demo_clinic
+from app.models import Base
 from app.observability import GRAPHQL_EXECUTIONS
+from app.tenancy import is_clinic_owned
 from graphql_schema.schema import schema
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_key, make_owner, make_pet, make_record
@@ -27,13 +32,23 @@ from tests.graphql_client import count_statements, gql
 
 CORPUS_SIZE = 160
 SEED = 20261125
-# Root fields by id and their types; each has a list field of the plural name.
-ROOT_ITEMS = {
-    "owner": "Owner",
-    "pet": "Pet",
-    "medicalRecord": "MedicalRecord",
-    "invoice": "Invoice",
-}
+
+
+def _root_items(graphql_schema: GraphQLSchema) -> dict[str, str]:
+    """Root fields by id and their types; each has a list field of the plural name."""
+    query = graphql_schema.query_type
+    assert query is not None
+    items = {
+        name: get_named_type(field.type).name
+        for name, field in query.fields.items()
+        if list(field.args) == ["id"]
+    }
+    assert all(f"{name}s" in query.fields for name in items), items
+    return items
+
+
+# Derived from the schema, so that a new root is in the corpus from the start.
+ROOT_ITEMS = _root_items(schema._schema)
 # Keys lacking some read scope, beside the seeded clinic's full-scope key.
 LIMITED_SCOPES = (
     ("owners:read", "records:read", "invoices:read"),
@@ -172,27 +187,17 @@ class Corpus:
 
 
 async def _pools(client: httpx.AsyncClient, ours: str, theirs: str) -> Pools:
-    tree = (
-        "{ owners(first: 100) { edges { cursor } nodes { id pets { id medicalRecords { id "
-        "invoices { id } } invoices { id } } } } }"
-    )
+    lists = " ".join(f"{item}s(first: 100) {{ nodes {{ id }} }}" for item in ROOT_ITEMS)
+    query = f"{{ cursors: owners(first: 100) {{ edges {{ cursor }} }} {lists} }}"
     pools = Pools(ids={name: [] for name in ROOT_ITEMS.values()})
     for secret, share in ((ours, 12), (theirs, 2)):
-        body = (await client.post("/graphql", json={"query": tree}, headers=_auth(secret))).json()
-        connection = body["data"]["owners"]
-        found: dict[str, set[str]] = {name: set() for name in ROOT_ITEMS.values()}
-        for owner in connection["nodes"]:
-            found["Owner"].add(owner["id"])
-            for pet in owner["pets"]:
-                found["Pet"].add(pet["id"])
-                found["Invoice"] |= {i["id"] for i in pet["invoices"]}
-                for record in pet["medicalRecords"]:
-                    found["MedicalRecord"].add(record["id"])
-                    found["Invoice"] |= {i["id"] for i in record["invoices"]}
-        for name, ids in found.items():
-            pools.ids[name] += sorted(ids)[:share]
+        body = (await client.post("/graphql", json={"query": query}, headers=_auth(secret))).json()
+        for item, type_name in ROOT_ITEMS.items():
+            ids = {node["id"] for node in body["data"][f"{item}s"]["nodes"]}
+            assert ids, f"the seeded clinics have no {type_name}"
+            pools.ids[type_name] += sorted(ids)[:share]
         if secret == ours:
-            pools.cursors = [edge["cursor"] for edge in connection["edges"][::7]]
+            pools.cursors = [edge["cursor"] for edge in body["data"]["cursors"]["edges"][::7]]
     for ids in pools.ids.values():
         ids.append("ck-no-such-id")
     return pools
@@ -242,7 +247,32 @@ async def test_planned_answers_match_the_standard_executor(backend: Backend) -> 
     # The corpus must exercise both: the planner on most documents, and the
     # standard executor on those that answer with errors.
     assert planned_count >= CORPUS_SIZE * 0.4, planned_count
+    # A plan that fails falls back to the same answer: only errors may need it.
+    assert planned_count >= CORPUS_SIZE - with_errors, (planned_count, with_errors)
     assert with_errors >= CORPUS_SIZE * 0.15, with_errors
+    # and every statement compiled on the way keeps to the caller's clinic.
+    reads = made_level_reads()
+    assert reads
+    for read in reads:
+        _assert_clinic_bound(read.statement(backend.name))
+
+
+def _assert_clinic_bound(statement: Select[object]) -> None:
+    """Every clinic-owned table the statement reads is compared to the clinic parameter."""
+    owned = {
+        mapper.local_table for mapper in Base.registry.mappers if is_clinic_owned(mapper.class_)
+    }
+    tables = [t for t in iterate(statement) if isinstance(t, Table) and t in owned]
+    assert tables, statement
+    bound = {
+        node.left.table
+        for node in iterate(statement.whereclause)
+        if isinstance(node, BinaryExpression)
+        and getattr(node.left, "key", None) == "clinic_id"
+        and isinstance(node.right, BindParameter)
+        and node.right.key == "clinic_id"
+    }
+    assert set(tables) <= bound, f"no clinic predicate on {set(tables) - bound}: {statement}"
 
 
 async def test_nested_levels_read_only_the_columns_asked_for(

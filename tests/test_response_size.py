@@ -6,9 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from app.models import MedicalRecord
+from bench.scenarios import DASHBOARD
+from graphql_schema.cost import MAX_REQUESTED_NODES
 from tests.conftest import Backend, app_client
 from tests.factories import ClinicKey, insert, make_clinic, make_owner, make_pet, make_record
 
@@ -118,7 +121,18 @@ async def test_json_fields_weigh_in_the_estimate_and_the_cost_by_their_size(
     async with app_client(backend.settings.database_url) as http:
         body = (await http.post("/graphql", json=payload, headers=clinic.headers)).json()
     cost = body["extensions"]["cost"]
-    # pet 1, records 10 (assumed), each record's two panels as large as accepted (20 nodes)
-    assert cost["requestedNodes"] == 1 + 10 + 10 * 2 * 20
+    # pet 1, records 10 (assumed), each record's two panels of an assumed size (2 nodes)
+    assert cost["requestedNodes"] == 1 + 10 + 10 * 2 * 2
     # pet, record, and the one panel by its size (the other is null)
     assert cost["actualNodes"] == 2 + math.ceil(PANEL_BYTES / 1_000)
+
+
+async def test_the_full_dashboard_of_the_issue_is_within_the_estimate(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    # Every field of 50 owners, their pets, records (with both panels), invoices and
+    # items: what frontends ask for, and what an assumed worst-case panel refused.
+    clinic = await make_clinic(backend.db)
+    body = (await client.post("/graphql", json={"query": DASHBOARD}, headers=clinic.headers)).json()
+    assert "errors" not in body, body["errors"]
+    assert body["extensions"]["cost"]["requestedNodes"] <= MAX_REQUESTED_NODES

@@ -1,11 +1,13 @@
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestContext
 from app.errors import Invalid, NotFound
 from app.ids import looks_like_id
+from app.models import ClinicOwned
+from app.relationships import OnDelete, relations_of
 
 Row = TypeVar("Row")
 
@@ -50,25 +52,26 @@ async def referenced(
     return row
 
 
-def loaded_or_missing(row: Any, entity: str, id_: str) -> Any:
+async def read(ctx: RequestContext, model: type[ClinicOwned[Row]], id_: str, entity: str) -> Row:
+    """The row with this id as reads answer it (app.rows), or RESOURCE_NOT_FOUND."""
+    row = await ctx.loaders.by_id(model).load(id_)
     if row is None:
         raise NotFound.for_id(entity, id_)
     return row
 
 
-async def delete_unless(
-    ctx: RequestContext,
-    model: type[Any],
-    id_: str,
-    entity: str,
-    *,
-    history: ColumnElement[bool],
-    refusal: str,
+async def delete_unless_history(
+    ctx: RequestContext, model: type[ClinicOwned[Any]], id_: str, entity: str
 ) -> str:
-    """Deletes the row unless `history` holds: clinical and billing history is never lost."""
+    """Deletes the row unless it has children of a relationship that refuses it
+    (app.relationships, OnDelete.REFUSE): clinical and billing history is never lost."""
+    keeping = [r for r in relations_of(model) if r.on_delete is OnDelete.REFUSE]
     async with ctx.writing():
         row = await existing(ctx.session, model, id_, entity)
-        if await ctx.session.scalar(select(history)):
+        if keeping and await ctx.session.scalar(
+            select(or_(*(exists().where(r.key == id_) for r in keeping)))
+        ):
+            refusal = f"the {entity.lower()} has {' or '.join(r.noun for r in keeping)}"
             raise Invalid(f"{entity} cannot be deleted: {refusal}", details={"id": refusal})
         await ctx.session.delete(row)
     return id_

@@ -3,12 +3,13 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
-from app.domain._lookup import existing, loaded_or_missing, referenced
+from app.domain._lookup import existing, read, referenced
 from app.errors import Invalid, ServiceUnavailable
 from app.inputs import InvoiceInput
 from app.invoice_numbers import CounterBusy, number_invoice, unnumbered
 from app.models import Invoice, InvoiceItem, InvoiceStatus, MedicalRecord, Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import InvoiceRow
 from app.timestamps import utc_now
 
 ORDER = SortKey(Invoice.created_at, Invoice.id, descending=True)
@@ -17,11 +18,8 @@ ORDER = SortKey(Invoice.created_at, Invoice.id, descending=True)
 NUMBERING_ATTEMPTS = 3
 
 
-async def get_invoice(ctx: RequestContext, invoice_id: str) -> Invoice:
-    invoice: Invoice = loaded_or_missing(
-        await ctx.loaders.invoice_by_id.load(invoice_id), "Invoice", invoice_id
-    )
-    return invoice
+async def get_invoice(ctx: RequestContext, invoice_id: str) -> InvoiceRow:
+    return await read(ctx, Invoice, invoice_id, "Invoice")
 
 
 async def list_invoices(
@@ -30,7 +28,7 @@ async def list_invoices(
     status: InvoiceStatus | None = None,
     owner_id: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[Invoice]:
+) -> Page[InvoiceRow]:
     where: list[ColumnElement[bool]] = []
     if status is not None:
         where.append(Invoice.status == status)

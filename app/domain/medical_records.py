@@ -3,21 +3,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, exists, select
 
 from app.context import RequestContext
-from app.domain._lookup import existing, loaded_or_missing, referenced
+from app.domain._lookup import existing, read, referenced
 from app.errors import Invalid
 from app.inputs import MedicalRecordInput, MedicalRecordPatch, patch_values
 from app.last_visit import refresh_last_visit
 from app.models import Invoice, MedicalRecord, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import MedicalRecordRow
 from app.timestamps import parse_timestamp
 
 ORDER = SortKey(MedicalRecord.date, MedicalRecord.id, descending=True)
 
 
-async def get_medical_record(ctx: RequestContext, record_id: str) -> MedicalRecord:
-    record = await ctx.loaders.medical_record_by_id.load(record_id)
-    found: MedicalRecord = loaded_or_missing(record, "Medical record", record_id)
-    return found
+async def get_medical_record(ctx: RequestContext, record_id: str) -> MedicalRecordRow:
+    return await read(ctx, MedicalRecord, record_id, "Medical record")
 
 
 def _bound(text: str, field: str, *, end: bool) -> datetime:
@@ -38,7 +37,7 @@ async def list_medical_records(
     start_date: str | None = None,
     end_date: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[MedicalRecord]:
+) -> Page[MedicalRecordRow]:
     where: list[ColumnElement[bool]] = []
     if pet_id is not None:
         where.append(MedicalRecord.pet_id == pet_id)

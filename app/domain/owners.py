@@ -1,22 +1,20 @@
 import re
 
-from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import ColumnElement, or_
 
 from app.context import RequestContext
-from app.domain._lookup import delete_unless, existing, loaded_or_missing
+from app.domain._lookup import delete_unless_history, existing, read
 from app.inputs import OwnerInput, OwnerPatch, patch_values
-from app.models import Invoice, Owner, Pet
+from app.models import Owner
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import OwnerRow
 from app.search_text import fold
 
 ORDER = SortKey(Owner.created_at, Owner.id)
 
 
-async def get_owner(ctx: RequestContext, owner_id: str) -> Owner:
-    owner: Owner = loaded_or_missing(
-        await ctx.loaders.owner_by_id.load(owner_id), "Owner", owner_id
-    )
-    return owner
+async def get_owner(ctx: RequestContext, owner_id: str) -> OwnerRow:
+    return await read(ctx, Owner, owner_id, "Owner")
 
 
 def _matches(search: str) -> ColumnElement[bool]:
@@ -34,7 +32,7 @@ def _matches(search: str) -> ColumnElement[bool]:
 
 async def list_owners(
     ctx: RequestContext, *, search: str | None = None, page: PageRequest = FIRST_PAGE
-) -> Page[Owner]:
+) -> Page[OwnerRow]:
     where = [_matches(search)] if search and search.strip() else []
     return await paginate(ctx.session, Owner, where=where, key=ORDER, page=page)
 
@@ -55,9 +53,4 @@ async def update_owner(ctx: RequestContext, owner_id: str, patch: OwnerPatch) ->
 
 
 async def delete_owner(ctx: RequestContext, owner_id: str) -> str:
-    history = exists().where(Pet.owner_id == owner_id) | exists().where(
-        Invoice.owner_id == owner_id
-    )
-    return await delete_unless(
-        ctx, Owner, owner_id, "Owner", history=history, refusal="the owner has pets or invoices"
-    )
+    return await delete_unless_history(ctx, Owner, owner_id, "Owner")

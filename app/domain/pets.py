@@ -1,18 +1,18 @@
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement
 
 from app.context import RequestContext
-from app.domain._lookup import delete_unless, existing, loaded_or_missing, referenced
+from app.domain._lookup import delete_unless_history, existing, read, referenced
 from app.inputs import PetInput, PetPatch, patch_values
 from app.last_visit import refresh_last_visit
-from app.models import Invoice, MedicalRecord, Owner, Pet
+from app.models import Owner, Pet
 from app.pagination import FIRST_PAGE, Page, PageRequest, SortKey, paginate
+from app.rows import PetRow
 
 ORDER = SortKey(Pet.created_at, Pet.id)
 
 
-async def get_pet(ctx: RequestContext, pet_id: str) -> Pet:
-    pet: Pet = loaded_or_missing(await ctx.loaders.pet_by_id.load(pet_id), "Pet", pet_id)
-    return pet
+async def get_pet(ctx: RequestContext, pet_id: str) -> PetRow:
+    return await read(ctx, Pet, pet_id, "Pet")
 
 
 async def list_pets(
@@ -21,7 +21,7 @@ async def list_pets(
     owner_id: str | None = None,
     species: str | None = None,
     page: PageRequest = FIRST_PAGE,
-) -> Page[Pet]:
+) -> Page[PetRow]:
     where: list[ColumnElement[bool]] = []
     if owner_id is not None:
         where.append(Pet.owner_id == owner_id)
@@ -56,10 +56,4 @@ async def update_pet(ctx: RequestContext, pet_id: str, patch: PetPatch) -> Pet:
 
 
 async def delete_pet(ctx: RequestContext, pet_id: str) -> str:
-    history = exists().where(MedicalRecord.pet_id == pet_id) | exists().where(
-        Invoice.pet_id == pet_id
-    )
-    return await delete_unless(
-        ctx, Pet, pet_id, "Pet", history=history,
-        refusal="the pet has medical records or invoices",
-    )  # fmt: skip
+    return await delete_unless_history(ctx, Pet, pet_id, "Pet")

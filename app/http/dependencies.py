@@ -10,6 +10,7 @@ from app.api_keys import authenticate
 from app.context import RequestContext
 from app.database import Database
 from app.errors import Unauthorized
+from app.key_cache import KeyCache
 from app.rate_limits import RateLimiter
 from app.secrets_in_logs import SECRET
 from app.tenancy import bind_clinic, mark_unscoped
@@ -18,6 +19,11 @@ from app.tenancy import bind_clinic, mark_unscoped
 def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+def key_cache(request: Request) -> KeyCache:
+    cache: KeyCache = request.app.state.key_cache
+    return cache
 
 
 def rate_limiter(request: Request) -> RateLimiter:
@@ -35,7 +41,9 @@ async def open_request_context(request: Request, *, cost: int) -> AsyncIterator[
         if SECRET.search(request.url.query):
             # A key in a URL ends up in proxies' and browsers' logs: refuse it outright.
             raise Unauthorized("API keys go in the Authorization header, never in the URL")
-        principal = await authenticate(session, request.headers.get("authorization"))
+        principal = await authenticate(
+            session, request.headers.get("authorization"), key_cache(request)
+        )
         request.state.principal = principal
         limiter = rate_limiter(request)
         if cost:

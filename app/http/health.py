@@ -2,10 +2,11 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.errors import NotFound, ServiceUnavailable, Unauthorized
 from app.http.dependencies import database, rate_limiter
+from app.observability import metrics_exposition
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,4 +39,4 @@ async def metrics(request: Request) -> Response:
         # Header bytes are the caller's: compared as bytes, any of them is just a wrong token.
         if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
             raise Unauthorized("Metrics need the metrics token")
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics_exposition(), media_type=CONTENT_TYPE_LATEST)

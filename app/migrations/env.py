@@ -2,18 +2,31 @@
 command line (for writing new revisions) gets one from CLINOVA_DATABASE_URL."""
 
 import asyncio
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
-from app.migrate import include_in_autogenerate
+from app.migrate import include_in_autogenerate, report_progress
 from app.models import Base
 
 target_metadata = Base.metadata
 
 
+def _applied(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    # The revision map holds alembic's Scripts, whose doc is the docstring's first paragraph.
+    revision = step.up_revision
+    doc = " ".join(str(getattr(revision, "doc", "") or "").split())
+    report_progress(context.config.attributes, f"{step.up_revision_id}: {doc}")
+
+
 def run_on(connection: Connection) -> None:
     context.configure(
+        on_version_apply=_applied,
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",

@@ -14,17 +14,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base, ClinicOwned
+from app.ids import new_id
+from app.models import Base, Timestamped
 from app.tenancy import ClinicScoped
 
 # An autoincrementing id on both backends (SQLite's must be INTEGER PRIMARY KEY).
 SERIAL = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class WebhookEndpoint(ClinicOwned, Base):
+class WebhookEndpoint(ClinicScoped, Timestamped, Base):
+    """Not an entity of the API (ClinicOwned, app.rows): no event, no compiled read."""
+
     __tablename__ = "webhook_endpoints"
     __table_args__ = (Index(None, "clinic_id", "created_at"),)
 
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str | None] = mapped_column(String(500))
     # Comma-separated event types; empty: every type.

@@ -19,7 +19,9 @@ Revises: 0008
 import unicodedata
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
+
+from app.migrate import report_progress
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -47,7 +49,9 @@ def _backfill() -> None:
         "WHERE id > :after ORDER BY id LIMIT :batch"
     )
     store = sa.text("UPDATE owners SET search_text = :text WHERE id = :id")
-    after = ""
+    # A progress line per batch: on a million owners this step takes minutes.
+    total = connection.execute(sa.text("SELECT count(*) FROM owners")).scalar_one()
+    after, done = "", 0
     while rows := connection.execute(page, {"after": after, "batch": BATCH}).all():
         changed = [
             {"id": id_, "text": text}
@@ -57,6 +61,8 @@ def _backfill() -> None:
         if changed:
             connection.execute(store, changed)
         after = rows[-1][0]
+        done += len(rows)
+        report_progress(context.config.attributes, f"0009: search text of {done}/{total} owners")
 
 
 def upgrade() -> None:

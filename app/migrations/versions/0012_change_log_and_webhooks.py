@@ -1,14 +1,14 @@
 """The change log and its per-clinic counter; webhook endpoints, deliveries, attempts.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,244 @@
+"""Reads compiled once to the driver's SQL and run on the raw driver connection.
+
+A level of a read (the pets of these owners; the owners these pets name) is a
+SQLAlchemy Core statement made from the relationship's declaration, with the
+clinic predicate of app.tenancy on every clinic-owned table, compiled to the
+driver's SQL once per dialect and then sent as text to asyncpg or aiosqlite on
+the session's own connection (so inside its transaction). What SQLAlchemy
+would do per execution, binding and result processing, is decided here once;
+a statement of 500 ids costs one execution of the driver and a loop.
+
+The keys of a level travel as one parameter on both backends: an array on
+PostgreSQL (`= ANY($1)`), a JSON array read by `json_each` on SQLite, so the
+SQL text does not depend on how many there are. SQLAlchemy's cursor events
+still hear every statement, so the request's statement count, the access log
+and query-count tests see these as they see the ORM's.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Float,
+    Numeric,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.ids import looks_like_id
+from app.models import columns
+from app.observability import LOADER_BATCH
+from app.relationships import Relation
+from app.rows import row_type
+from app.tenancy import clinic_of, clinic_predicate, is_clinic_owned
+
+_KEYS, _CLINIC = "keys", "clinic_id"
+
+
+class NoClinic(RuntimeError):
+    """Compiled reads run only for a session bound to one clinic."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    parameters: tuple[str, ...]  # the driver's positional parameters, by name
+    bind: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+    make_row: Callable[[Sequence[Any]], Any]
+
+
+@dataclass(frozen=True, eq=False)
+class LevelRead:
+    """Rows of `model` (only `selected` of its columns) whose `key` is among a batch of keys."""
+
+    model: type[Any]
+    key: InstrumentedAttribute[Any]
+    selected: tuple[Any, ...]
+    order_by: tuple[ColumnElement[Any], ...]
+    name: str  # as the loaders name themselves in the batch-size metric
+    _compiled: dict[str, _Compiled] = field(default_factory=dict, repr=False)
+
+    def statement(self, dialect_name: str) -> Select[Any]:
+        """The level's statement as `dialect_name` runs it; the tenancy test reads it too."""
+        if dialect_name == "postgresql":
+            among = self.key == any_(bindparam(_KEYS, type_=ARRAY(String)))
+        else:
+            keys = func.json_each(bindparam(_KEYS, type_=String)).table_valued("value")
+            among = self.key.in_(select(keys.c.value))
+        query = select(*self.selected).where(among).order_by(*self.order_by)
+        if is_clinic_owned(self.model):
+            query = query.where(clinic_predicate(self.model, bindparam(_CLINIC, type_=String)))
+        return query
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self, dialect)
+        return compiled
+
+
+def _compile(read: LevelRead, dialect: Dialect) -> _Compiled:
+    statement = read.statement(dialect.name)
+    compiled = statement.compile(dialect=dialect)
+    parameters = tuple(compiled.positiontup or ())
+    binds = compiled.binds
+    return _Compiled(
+        sql=compiled.string,
+        parameters=parameters,
+        bind=tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in parameters
+        ),
+        results=tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, _coltype(column, dialect))
+            for column in read.selected
+        ),
+        make_row=row_type(tuple(column.key for column in read.selected))._make,
+    )
+
+
+def _coltype(column: Any, dialect: Dialect) -> int | None:
+    """The type oid a result would report for the column, read as itself.
+
+    asyncpg's numeric result processors choose by it (float8 needs none);
+    compiling once, we know it from the declaration instead.
+    """
+    if dialect.name != "postgresql":
+        return None
+    if isinstance(column.type, Float):
+        return _FLOAT8
+    return _NUMERIC if isinstance(column.type, Numeric) else None
+
+
+_FLOAT8, _NUMERIC = 701, 1700
+
+
+def level_read(
+    model: type[Any],
+    key: InstrumentedAttribute[Any],
+    order_by: tuple[ColumnElement[Any], ...],
+    attributes: frozenset[str] | None,
+) -> LevelRead:
+    """The one LevelRead of these rows: compiled once for the process."""
+    made = _MADE.get((model, key, order_by, attributes))
+    if made is None:
+        made = _MADE[(model, key, order_by, attributes)] = _level_read(
+            model, key, order_by, attributes
+        )
+    return made
+
+
+def _level_read(
+    model: type[Any],
+    key: InstrumentedAttribute[Any],
+    order_by: tuple[ColumnElement[Any], ...],
+    attributes: frozenset[str] | None,
+) -> LevelRead:
+    every = columns(model)
+    if attributes is None:
+        selected = every
+    else:
+        # Every row carries, whatever is asked, its id and the key it was found by.
+        wanted = attributes.union(("id", key.key))
+        selected = tuple(column for column in every if column.key in wanted)
+    by = "".join(part.title() for part in key.key.split("_"))
+    answers = f"{model.__name__}s" if order_by else model.__name__
+    name = f"{answers}By{by}Loader"
+    return LevelRead(model=model, key=key, selected=selected, order_by=order_by, name=name)
+
+
+_MADE: dict[tuple[object, ...], LevelRead] = {}
+
+
+def made_level_reads() -> list[LevelRead]:
+    """Every level read made so far: the tenancy test inspects them all."""
+    return list(_MADE.values())
+
+
+async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str]) -> list[Any]:
+    """The rows of `read` for `keys`, in the statement's order, on the session's connection."""
+    clinic_id = clinic_of(session)
+    if clinic_id is None and is_clinic_owned(read.model):
+        raise NoClinic("an unscoped session reads through the ORM")
+    connection = await session.connection()
+    dialect = connection.dialect
+    compiled = read.compiled(dialect)
+    values = {
+        _KEYS: list(keys) if dialect.name == "postgresql" else orjson.dumps(list(keys)).decode(),
+        _CLINIC: clinic_id,
+    }
+    arguments = [
+        value if process is None else process(value)
+        for value, process in zip(
+            map(values.__getitem__, compiled.parameters), compiled.bind, strict=True
+        )
+    ]
+    sync = connection.sync_connection
+    assert sync is not None
+    if sync.dispatch.before_cursor_execute:
+        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, tuple(arguments), None, False)
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the session's connection is closed")
+    if dialect.name == "postgresql":
+        records = await driver.fetch(compiled.sql, *arguments)
+    else:
+        async with driver.execute(compiled.sql, arguments) as cursor:
+            records = await cursor.fetchall()
+    results, make = compiled.results, compiled.make_row
+    if not any(results):
+        return [make(record) for record in records]
+    return [
+        make([v if p is None or v is None else p(v) for v, p in zip(record, results, strict=True)])
+        for record in records
+    ]
+
+
+async def load_level(
+    session: AsyncSession,
+    relation: Relation,
+    parents: Sequence[Any],
+    attributes: frozenset[str],
+    seen: dict[LevelRead, dict[str, Any]],
+) -> list[Any]:
+    """The relationship's rows for every parent (None where its key is null).
+
+    `seen` holds the rows this request already read by key, as a request's
+    loaders do, so that a level asked twice (two aliases) is read once.
+    """
+    if relation.many:
+        read = level_read(relation.model, relation.key, relation.order_by, attributes)
+    else:  # Pet.owner and Invoice.owner read the same owners by id
+        read = level_read(relation.model, relation.key, (), attributes)
+    rows = seen.setdefault(read, {})
+    keys = list(map(attrgetter(relation.parent_key), parents))
+    unseen = [key for key in dict.fromkeys(keys) if key is not None and key not in rows]
+    if unseen:
+        LOADER_BATCH.labels(read.name).observe(len(unseen))
+        if relation.many:
+            groups: dict[str, list[Any]] = {key: [] for key in unseen}
+            child_of = attrgetter(relation.key.key)
+            for row in await fetch_level(session, read, unseen):
+                groups[child_of(row)].append(row)
+            rows.update(groups)
+        else:
+            # What is not shaped like an id names no row (and a NUL, which
+            # PostgreSQL refuses in text, never reaches it).
+            wanted = [key for key in unseen if looks_like_id(key)]
+            found = (
+                {row.id: row for row in await fetch_level(session, read, wanted)} if wanted else {}
+            )
+            rows.update((key, found.get(key)) for key in unseen)
+    return [None if key is None else rows[key] for key in keys]
