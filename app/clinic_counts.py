@@ -23,7 +23,6 @@ needs none: its writers already queue at BEGIN IMMEDIATE.
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +30,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     String,
-    Table,
     bindparam,
     event,
     func,
@@ -96,14 +94,11 @@ async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
     return int(count or 0)
 
 
-async def count_inserted(
-    session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]
-) -> None:
-    """Rows a Core INSERT wrote, added as a flush adds its own."""
-    if table.name in _ENTITY_NAMES:
-        changes = Counter((row["clinic_id"], table.name) for row in rows)
+async def count_inserted(session: AsyncSession, table: str, clinic_id: str, rows: int) -> None:
+    """Rows a Core INSERT wrote into `table` for one clinic, added as a flush adds its own."""
+    if table in _ENTITY_NAMES:
         connection = await session.connection()
-        await connection.run_sync(_add, changes)
+        await connection.run_sync(_add, Counter({(clinic_id, table): rows}))
 
 
 @event.listens_for(Session, "after_flush")

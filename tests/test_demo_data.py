@@ -1,15 +1,19 @@
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, inspect, select
 
+from app import demo_data
 from app.database import Database
-from app.demo_data import seed_demo_clinic
+from app.demo_data import SEEDED, seed_demo_clinic
 from app.migrate import migrate
 from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet
 from app.settings import Settings
+from app.tenancy import mark_unscoped
 from tests.factories import clinic_session
 
 OWNERS_TIMED = 4000  # two chunks and the numbering: ~130k rows
@@ -40,7 +44,11 @@ async def test_the_same_seed_gives_the_same_clinic(db: Database) -> None:
     assert await _content(db, first.clinic_id) != await _content(db, other.clinic_id)
 
 
-async def test_demo_data_keeps_every_invariant(db: Database) -> None:
+@pytest.mark.parametrize("chunk_owners", [1000, 13], ids=["one chunk", "chunks from workers"])
+async def test_demo_data_keeps_every_invariant(
+    db: Database, monkeypatch: pytest.MonkeyPatch, chunk_owners: int
+) -> None:
+    monkeypatch.setattr(demo_data, "CHUNK_OWNERS", chunk_owners)
     seeded = await seed_demo_clinic(db.sessionmaker, owners=40, seed=11)
     async with clinic_session(db, seeded.clinic_id) as session:
         owners = (await session.scalars(select(Owner))).all()
@@ -90,3 +98,72 @@ async def test_seeding_keeps_a_rate_that_makes_100k_owners_a_short_wait(tmp_path
         await db.dispose()
 
     assert per_second > 150, f"{per_second:.0f} owners/s"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "postgresql":
+        url = str(request.getfixturevalue("scratch_postgres_url"))
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    db = Database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
+    await migrate(db.engine)
+    yield db
+    await db.dispose()
+
+
+async def _indexes(db: Database) -> dict[str, list[object]]:
+    def read(connection: object) -> dict[str, list[object]]:
+        inspector = inspect(connection)
+        return {
+            model.__tablename__: sorted(
+                (index["name"], tuple(index["column_names"]), index["unique"])
+                for index in inspector.get_indexes(model.__tablename__)
+            )
+            for model in SEEDED
+        }
+
+    async with db.engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+async def test_an_empty_database_is_loaded_whole_and_keeps_its_indexes(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three chunks, made by worker processes: the first seed finds the database
+    # empty and builds the indexes at the end, the second keeps them per chunk.
+    monkeypatch.setattr(demo_data, "CHUNK_OWNERS", 7)
+    declared = await _indexes(empty_db)
+
+    first = await seed_demo_clinic(empty_db.sessionmaker, owners=20, seed=5)
+    assert await _indexes(empty_db) == declared
+    second = await seed_demo_clinic(empty_db.sessionmaker, owners=20, seed=5)
+
+    assert await _indexes(empty_db) == declared
+    assert (first.owners, first.pets, first.records, first.invoices) == (
+        second.owners,
+        second.pets,
+        second.records,
+        second.invoices,
+    )
+    assert await _content(empty_db, first.clinic_id) == await _content(empty_db, second.clinic_id)
+
+
+async def test_a_failed_load_leaves_no_rows_and_every_index(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_data, "CHUNK_OWNERS", 7)
+    declared = await _indexes(empty_db)
+
+    async def full_disk(*_args: object) -> None:
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(demo_data, "_number_invoices", full_disk)
+    with pytest.raises(OSError, match="disk is full"):
+        await seed_demo_clinic(empty_db.sessionmaker, owners=20, seed=5)
+
+    assert await _indexes(empty_db) == declared
+    async with empty_db.sessionmaker() as session:
+        mark_unscoped(session)
+        for model in SEEDED:
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
