@@ -18,7 +18,7 @@ dashboard of a thousand rows pays a thousand times.
 from collections import defaultdict
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, String, any_, bindparam, select
@@ -33,8 +33,6 @@ from app.relationships import Relation, relation_of
 from app.rows import read_rows
 
 Row = TypeVar("Row")
-# Rows of only some columns (`Loaders.serving`): read by name.
-SomeColumns = object
 
 
 class _RowLoader(DataLoader[str, Row], Generic[Row]):
@@ -46,7 +44,6 @@ class _RowLoader(DataLoader[str, Row], Generic[Row]):
         session: AsyncSession,
         model: type[Any],
         key: InstrumentedAttribute[Any],
-        attributes: frozenset[str] | None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -55,7 +52,7 @@ class _RowLoader(DataLoader[str, Row], Generic[Row]):
         # The batch-size metric's label: saleor's XByYLoader, PetsByOwnerIdLoader.
         by = "".join(part.title() for part in key.key.split("_"))
         self.name = f"{self._answers.format(model.__name__)}By{by}Loader"
-        self._columns = self._selected(attributes)
+        self._columns = columns(model)
 
     def among(self, keys: Sequence[str]) -> ColumnElement[bool]:
         """`key IN keys`; on PostgreSQL one array parameter, not one per key.
@@ -69,14 +66,6 @@ class _RowLoader(DataLoader[str, Row], Generic[Row]):
         else:
             among_keys = self.key.in_(keys)
         return among_keys
-
-    def _selected(self, attributes: frozenset[str] | None) -> tuple[Any, ...]:
-        every = columns(self.model)
-        if attributes is None:
-            return every
-        # Every row carries, whatever is asked, its id and the key it was found by.
-        wanted = attributes.union(("id", self.key.key))
-        return tuple(column for column in every if column.key in wanted)
 
 
 class RowsById(_RowLoader[Row | None]):
@@ -99,13 +88,8 @@ class RowsByKey(_RowLoader[list[Row]]):
 
     _answers = "{}s"
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        relation: Relation,
-        attributes: frozenset[str] | None,
-    ) -> None:
-        super().__init__(session, relation.model, relation.key, attributes)
+    def __init__(self, session: AsyncSession, relation: Relation) -> None:
+        super().__init__(session, relation.model, relation.key)
         self.order_by = relation.order_by
         self._parent_of = attrgetter(relation.key.key)
 
@@ -124,40 +108,30 @@ class Loaders:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        # By what they read (a model by id, or a list relationship) and which columns.
-        self._loaders: dict[tuple[object, frozenset[str] | None], Any] = {}
+        # By what they read: a model by id, or a list relationship.
+        self._loaders: dict[object, Any] = {}
 
     def by_id(self, model: type[ClinicOwned[Row]]) -> RowsById[Row]:
-        loader: RowsById[Row] | None = self._loaders.get((model, None))
+        loader: RowsById[Row] | None = self._loaders.get(model)
         if loader is None:
-            loader = self._loaders[(model, None)] = RowsById(self._session, model, model.id, None)
+            loader = self._loaders[model] = RowsById(self._session, model, model.id)
         return loader
 
     def children(
         self, attribute: InstrumentedAttribute[Sequence[ClinicOwned[Row]]]
     ) -> RowsByKey[Row]:
         """The loader of a list relationship: `children(Owner.pets).load(owner.id)`."""
-        relation = relation_of(attribute)
-        loader: RowsByKey[Row] | None = self._loaders.get((relation, None))
-        if loader is None:
-            loader = self._loaders[(relation, None)] = RowsByKey(self._session, relation, None)
-        return loader
+        return cast(RowsByKey[Row], self.serving(relation_of(attribute)))
 
-    def serving(
-        self, relation: Relation, attributes: frozenset[str] | None = None
-    ) -> RowsById[SomeColumns] | RowsByKey[SomeColumns]:
-        """The loader behind a relationship, reading only `attributes` (None: every column).
-
-        For a query that asks for a few fields of a thousand rows, the columns it
-        does not ask for (notes, lab panels as JSON) would be most of the work.
-        """
-        key = (relation if relation.many else relation.model, attributes)
-        loader: RowsById[SomeColumns] | RowsByKey[SomeColumns] | None = self._loaders.get(key)
+    def serving(self, relation: Relation) -> RowsById[object] | RowsByKey[object]:
+        """The loader behind a relationship."""
+        key = relation if relation.many else relation.model
+        loader: RowsById[object] | RowsByKey[object] | None = self._loaders.get(key)
         if loader is None:
             loader = self._loaders[key] = (
-                RowsByKey(self._session, relation, attributes)
+                RowsByKey(self._session, relation)
                 if relation.many
-                else RowsById(self._session, relation.model, relation.key, attributes)
+                else RowsById(self._session, relation.model, relation.key)
             )
         return loader
 
