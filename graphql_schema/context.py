@@ -5,7 +5,9 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from app.context import RequestContext
+from app.errors import ClinovaError
 from app.http.dependencies import database, open_request_context
+from app.idempotency import StoredAnswer
 from graphql_schema.response_size import ResponseBudget
 
 
@@ -26,6 +28,10 @@ class GraphQLContext(BaseContext):
         self.response_budget = ResponseBudget(max_response_bytes)
         # The operationName the request gave (None: it gave none), set by the router.
         self.requested_operation: str | None = None
+        # The request's answer in place of the GraphQL result, left by an extension
+        # that skipped execution: a refusal (over budget: graphql_schema.cost; an
+        # Idempotency-Key's: .idempotency), or a stored answer to replay.
+        self.answer: ClinovaError | StoredAnswer | None = None
 
 
 def is_ide_request(request: Request) -> bool:

@@ -217,7 +217,7 @@ class QueryCost(SchemaExtension):
         except RateLimited as refusal:
             self.refused = True
             # graphql_schema.router answers it 429 with its headers, as REST does.
-            request.state.graphql_refusal = refusal
+            context.context.answer = refusal
             context.result = GraphQLExecutionResult(
                 data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
             )

@@ -31,15 +31,14 @@ class IdempotentMutations(SchemaExtension):
             and context.operation_type is OperationType.MUTATION
             and _may_run_any(context, clinova.principal)
         ):
-            state = context.context.request.state
             try:
                 answer = await begin(context.context.request, clinova.principal)
             except ClinovaError as refusal:
-                state.graphql_refusal = refusal
+                context.context.answer = refusal
                 context.result = ExecutionResult(data=None, errors=None)
             else:
                 if answer is not None:
-                    state.graphql_replay = answer
+                    context.context.answer = answer
                     context.result = ExecutionResult(data=None, errors=None)
         yield
 

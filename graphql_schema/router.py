@@ -13,7 +13,7 @@ from strawberry.types import ExecutionResult
 from app.bounded_json import decode_json
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound
 from app.http.idempotency import replay_response
-from graphql_schema.context import graphql_context
+from graphql_schema.context import GraphQLContext, graphql_context
 from graphql_schema.graphiql import (
     ASSET_ROUTE,
     graphiql_asset,
@@ -83,14 +83,11 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
         except HTTPException as problem:
             # Bad HTTP framing gets our envelope and code instead of plain text.
             raise _as_clinova_error(problem) from None
-        # An extension that skipped execution left the request's real answer here:
-        # over budget (graphql_schema.cost), or an Idempotency-Key's (.idempotency).
-        refusal: ClinovaError | None = getattr(request.state, "graphql_refusal", None)
-        if refusal is not None:
-            raise refusal
-        replay = getattr(request.state, "graphql_replay", None)
-        if replay is not None:
-            return replay_response(replay)
+        answer = context.answer if isinstance(context, GraphQLContext) else None
+        if isinstance(answer, ClinovaError):
+            raise answer
+        if answer is not None:
+            return replay_response(answer)
         if (
             isinstance(response, Response)
             and response.media_type == "application/json"
