@@ -20,10 +20,12 @@ from app.http.body import WholeBodyMiddleware
 from app.http.error_boundary import ErrorBoundary
 from app.http.health import router as health_router
 from app.http.idempotency import IdempotencyRecorder, Replayed, replay_response
-from app.http.rate_limit_headers import RATE_LIMIT_HEADERS, RateLimitHeadersMiddleware
-from app.http.request_ids import HEADER as REQUEST_ID_HEADER
-from app.http.request_ids import RequestIdMiddleware
 from app.http.request_span import RequestSpanMiddleware
+from app.http.response_headers import (
+    RATE_LIMIT_HEADERS,
+    REQUEST_ID_HEADER,
+    ResponseHeadersMiddleware,
+)
 from app.http.surfaces import Surfaces
 from app.key_cache import KeyCache
 from app.key_changes import key_watcher
@@ -89,7 +91,6 @@ def create_app(
         timeout=settings.body_timeout,
         render=surfaces.answer,
     )
-    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -103,7 +104,7 @@ def create_app(
     if tracer_provider is not None:
         # Inside the request id (an attribute of the span), around all the rest.
         app.add_middleware(RequestSpanMiddleware, tracer_provider=tracer_provider)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ResponseHeadersMiddleware)
     for error_type in (Exception, ClinovaError, RequestValidationError, HTTPException):
         app.add_exception_handler(error_type, surfaces.answer)
     app.add_exception_handler(Replayed, _replay)

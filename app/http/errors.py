@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from app.database import database_error
 from app.errors import ClinovaError, Invalid, MethodNotAllowed, NotFound, RateLimited
-from app.http.rate_limit_headers import budget_headers
+from app.http.response_headers import budget_headers
 
 log = logging.getLogger("clinova")
 

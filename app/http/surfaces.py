@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from app.errors import ClinovaError, MethodNotAllowed
 from app.http.errors import as_clinova_error, http_headers, http_status
-from app.http.request_ids import HEADER as REQUEST_ID_HEADER
+from app.http.response_headers import REQUEST_ID_HEADER
 from app.observability import note_error
 
 # The body of an error answer, in the surface's shape: (error, request id) -> JSON.
