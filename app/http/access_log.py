@@ -4,8 +4,9 @@ import json
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.http import HttpMiddleware
 from app.http.request_labels import request_labels
 from app.http.response_start import on_response_start
 from app.observability import ERRORS, LATENCY, RATE_LIMIT_REFUSALS, REQUESTS, counting_statements
@@ -13,14 +14,8 @@ from app.observability import ERRORS, LATENCY, RATE_LIMIT_REFUSALS, REQUESTS, co
 log = logging.getLogger("clinova.access")
 
 
-class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class ObservabilityMiddleware(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         start: Message = {"status": 500}
         with counting_statements() as statements:

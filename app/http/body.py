@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import Invalid, PayloadTooLarge
-from app.http import Render
+from app.http import HttpMiddleware, Render
 
 
-class WholeBodyMiddleware:
+class WholeBodyMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float, render: Render) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.render = render
@@ -34,10 +34,7 @@ class WholeBodyMiddleware:
             details={"body": f"must be sent within {self.timeout:g} s"},
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_bytes:
             await self._refuse(scope, send, self._too_large())

@@ -1,11 +1,11 @@
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http import Render
+from app.http import HttpMiddleware, Render
 from app.http.response_start import on_response_start
 
 
-class ErrorBoundary:
+class ErrorBoundary(HttpMiddleware):
     """Turns an exception no handler took into the surface's 500 answer.
 
     Starlette's own last resort re-raises after answering, so the server would
@@ -13,13 +13,10 @@ class ErrorBoundary:
     """
 
     def __init__(self, app: ASGIApp, *, render: Render) -> None:
-        self.app = app
+        super().__init__(app)
         self.render = render
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start: Message = {}
 
         try:

@@ -10,10 +10,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app import idempotency
 from app.database import Database
+from app.http import HttpMiddleware
 from app.idempotency import Claimed, StoredAnswer
 from app.scopes import Principal
 
@@ -55,14 +56,8 @@ def replay_response(answer: StoredAnswer) -> Response:
     return response
 
 
-class IdempotencyRecorder:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class IdempotencyRecorder(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         captured: dict[str, Any] = {"status": 500, "body": b"", "type": None}
 
         async def capture(message: Message) -> None:

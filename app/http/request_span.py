@@ -10,6 +10,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.util.http import get_excluded_urls
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.http import HttpMiddleware
 from app.http.request_labels import UNMATCHED, request_labels
 from app.http.response_start import on_response_start
 
@@ -17,9 +18,9 @@ from app.http.response_start import on_response_start
 _REQUEST_SCOPE = "clinova.request_scope"
 
 
-class RequestSpanMiddleware:
+class RequestSpanMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, tracer_provider: trace.TracerProvider) -> None:
-        self.app = app
+        super().__init__(app)
         self._traced = OpenTelemetryMiddleware(
             self._named,
             tracer_provider=tracer_provider,
@@ -29,10 +30,7 @@ class RequestSpanMiddleware:
             excluded_urls=get_excluded_urls("ASGI"),
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The instrumentation records the query string, and ours holds clinic
         # data (search terms, GraphQL GET variables): it sees the request without.
         view = {**scope, "query_string": b"", _REQUEST_SCOPE: scope}

@@ -9,8 +9,9 @@ import re
 import uuid
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.http import HttpMiddleware
 from app.http.response_start import on_response_start
 from app.rate_limits import Budget
 
@@ -26,17 +27,11 @@ def budget_headers(budget: Budget) -> dict[str, str]:
     return {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values, strict=True)}
 
 
-class ResponseHeadersMiddleware:
+class ResponseHeadersMiddleware(HttpMiddleware):
     """Accepts or makes the request id and keeps it on request.state; echoes it,
     and puts the key's budget (request.state.budget) on the response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(_REQUEST_ID_KEY, b"").decode("latin-1")
         request_id = incoming if _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
