@@ -85,6 +85,7 @@ PHONE_FORMATS = ("+1-{a}-555-{n}", "({a}) 555-{n}", "{a}-555-{n}", "{a}.555.{n}"
 PHONE_WEIGHTS = (35, 30, 20, 10, 5)
 # What a chunk writes, parents first (foreign keys are checked per statement).
 SEEDED = (Owner, Pet, MedicalRecord, Invoice, InvoiceItem)
+OWNERS = cast(Table, Owner.__table__)
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,6 @@ class _DemoClinic:
         in any order and the clinic is still the same for the same seed."""
         self.rng = _Draws(f"{self.seed}/{index}")
         self.chunk = index
-        # Unique within a chunk; across chunks a repeat is as rare as it is in
-        # life (households share addresses), and nothing requires otherwise.
-        self.emails: set[str] = set()
         self.drafts = 0
         # Invoices per UTC year, which numbers them (`_number_invoices`).
         self.invoice_years: Counter[int] = Counter()
@@ -295,13 +293,8 @@ class _DemoClinic:
             (f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}", f"{last}.{first}",
              f"{first}{last}{rng.randrange(1, 100)}")
         )  # fmt: skip
-        domain = rng.choice(catalog.EMAIL_DOMAINS)
-        email, n = f"{local}@{domain}", 1
-        while email in self.emails:
-            n += 1
-            email = f"{local}{n}@{domain}"
-        self.emails.add(email)
-        return email
+        # Made unique across the clinic where the chunks meet (`_unique_emails`).
+        return f"{local}@{rng.choice(catalog.EMAIL_DOMAINS)}"
 
     def _phone(self) -> str:
         pattern = self.rng.choices(PHONE_FORMATS, weights=PHONE_WEIGHTS)[0]
@@ -471,7 +464,9 @@ class _ChunkSpec:
 
 @dataclass(frozen=True)
 class _Chunk:
-    inserts: list[PreparedInsert]
+    # As made: their emails are made unique where the chunks meet, in the parent.
+    owners: list[Row]
+    inserts: list[PreparedInsert]  # everything else, bound for the driver
     written: Counter[str]
     invoice_years: Counter[int]
 
@@ -504,7 +499,12 @@ def _make_chunk(spec: _ChunkSpec) -> _Chunk:
     batch = demo.batch(spec.owners)
     dialect = make_url(f"{spec.dialect}://").get_dialect()()
     return _Chunk(
-        inserts=[prepare_rows(dialect, table, rows) for table, rows in batch.inserts()],
+        owners=batch.owners,
+        inserts=[
+            prepare_rows(dialect, table, rows)
+            for table, rows in batch.inserts()
+            if table is not OWNERS
+        ],
         written=Counter(
             owners=len(batch.owners),
             pets=len(batch.pets),
@@ -582,8 +582,12 @@ async def seed_demo_clinic(
     written: Counter[str] = Counter()
     invoice_years: Counter[int] = Counter()
 
+    emails: set[str] = set()
+
     async def insert(session: AsyncSession, chunk: _Chunk) -> None:
-        for prepared in chunk.inserts:
+        _unique_emails(chunk.owners, emails)
+        owners = prepare_rows(dialect, OWNERS, chunk.owners)
+        for prepared in (owners, *chunk.inserts):
             await insert_prepared(session, prepared)
             await count_inserted(session, prepared.table, clinic.id, len(prepared.rows))
         written.update(chunk.written)
@@ -618,6 +622,23 @@ async def seed_demo_clinic(
         records=written["records"],
         invoices=written["invoices"],
     )
+
+
+def _unique_emails(owners: list[Row], taken: set[str]) -> None:
+    """Number an email that another owner of the clinic has (`ann.lee2@...`),
+    as the chunks arrive in order: a worker cannot know the other chunks'."""
+    for owner in owners:
+        if (email := owner["email"]) is None:
+            continue
+        local, _, domain = email.partition("@")
+        n = 1
+        while email in taken:
+            n += 1
+            email = f"{local}{n}@{domain}"
+        if email != owner["email"]:
+            owner["email"] = email
+            owner["search_text"] = owner_search_text(owner["first_name"], owner["last_name"], email)
+        taken.add(email)
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from app.database import Database
 from app.demo_data import SEEDED, seed_demo_clinic
 from app.migrate import migrate
 from app.models import Invoice, InvoiceItem, MedicalRecord, Owner, Pet
+from app.search_text import owner_search_text
 from app.settings import Settings
 from app.tenancy import mark_unscoped
 from tests.factories import clinic_session
@@ -167,3 +168,24 @@ async def test_a_failed_load_leaves_no_rows_and_every_index(
         mark_unscoped(session)
         for model in SEEDED:
             assert await session.scalar(select(func.count()).select_from(model)) == 0
+
+
+async def test_owners_never_share_an_email(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given one name and one domain for everyone, every email is a repeat of the first
+    monkeypatch.setattr(demo_data, "NAME_POOL", 1)
+    monkeypatch.setattr(demo_data.catalog, "EMAIL_DOMAINS", ("example.com",))
+    seeded = await seed_demo_clinic(db.sessionmaker, owners=30, seed=2)
+    async with clinic_session(db, seeded.clinic_id) as session:
+        owners = (
+            await session.execute(
+                select(Owner.first_name, Owner.last_name, Owner.email, Owner.search_text)
+            )
+        ).all()
+
+    emails = [owner.email for owner in owners if owner.email is not None]
+    assert len(emails) > 20 and len(set(emails)) == len(emails)
+    # and each owner is found by the email it has
+    assert all(
+        owner.search_text == owner_search_text(owner.first_name, owner.last_name, owner.email)
+        for owner in owners
+    )
