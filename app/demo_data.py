@@ -467,7 +467,6 @@ class _Chunk:
     # As made: their emails are made unique where the chunks meet, in the parent.
     owners: list[Row]
     inserts: list[PreparedInsert]  # everything else, bound for the driver
-    written: Counter[str]
     invoice_years: Counter[int]
 
 
@@ -505,45 +504,32 @@ def _make_chunk(spec: _ChunkSpec) -> _Chunk:
             for table, rows in batch.inserts()
             if table is not OWNERS
         ],
-        written=Counter(
-            owners=len(batch.owners),
-            pets=len(batch.pets),
-            records=len(batch.records),
-            invoices=len(batch.invoices),
-        ),
         invoice_years=demo.invoice_years,
     )
 
 
-def _made_chunks(specs: list[_ChunkSpec]) -> AsyncIterator[_Chunk]:
+async def _made_chunks(specs: list[_ChunkSpec]) -> AsyncIterator[_Chunk]:
     """The chunks in order, made ahead by worker processes while earlier ones
     are written: making a chunk is Python, writing it mostly SQLite's C, so the
     two overlap, and a machine's other cores make chunks too. One chunk is made
     here: starting a worker costs more than it."""
     if len(specs) == 1:
-
-        async def here() -> AsyncIterator[_Chunk]:
-            yield _make_chunk(specs[0])
-
-        return here()
+        yield _make_chunk(specs[0])
+        return
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(specs))
-
-    async def pooled() -> AsyncIterator[_Chunk]:
-        loop = asyncio.get_running_loop()
-        # spawn, not fork: the parent holds event-loop and driver threads.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            ahead: deque[asyncio.Future[_Chunk]] = deque()
-            pending = iter(specs)
-            for spec in islice(pending, workers + 1):  # bounded: a chunk is ~70k rows
+    loop = asyncio.get_running_loop()
+    # spawn, not fork: the parent holds event-loop and driver threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        ahead: deque[asyncio.Future[_Chunk]] = deque()
+        pending = iter(specs)
+        for spec in islice(pending, workers + 1):  # bounded: a chunk is ~70k rows
+            ahead.append(loop.run_in_executor(pool, _make_chunk, spec))
+        while ahead:
+            chunk = await ahead.popleft()
+            for spec in islice(pending, 1):
                 ahead.append(loop.run_in_executor(pool, _make_chunk, spec))
-            while ahead:
-                chunk = await ahead.popleft()
-                for spec in islice(pending, 1):
-                    ahead.append(loop.run_in_executor(pool, _make_chunk, spec))
-                yield chunk
-
-    return pooled()
+            yield chunk
 
 
 async def seed_demo_clinic(
@@ -579,9 +565,8 @@ async def seed_demo_clinic(
         )
         for index, start in enumerate(range(0, owners, CHUNK_OWNERS))
     ]
-    written: Counter[str] = Counter()
+    written: Counter[str] = Counter()  # rows by table
     invoice_years: Counter[int] = Counter()
-
     emails: set[str] = set()
 
     async def insert(session: AsyncSession, chunk: _Chunk) -> None:
@@ -590,10 +575,10 @@ async def seed_demo_clinic(
         for prepared in (owners, *chunk.inserts):
             await insert_prepared(session, prepared)
             await count_inserted(session, prepared.table, clinic.id, len(prepared.rows))
-        written.update(chunk.written)
+            written[prepared.table] += len(prepared.rows)
         invoice_years.update(chunk.invoice_years)
         if progress is not None:
-            progress(chunk.written["owners"])
+            progress(len(chunk.owners))
 
     # The workers' chunks arrive as as many objects again, unpickled here.
     with _no_cycle_collection():
@@ -617,10 +602,10 @@ async def seed_demo_clinic(
     return SeedResult(
         clinic_id=clinic.id,
         api_key=created.secret,
-        owners=written["owners"],
-        pets=written["pets"],
-        records=written["records"],
-        invoices=written["invoices"],
+        owners=written[Owner.__tablename__],
+        pets=written[Pet.__tablename__],
+        records=written[MedicalRecord.__tablename__],
+        invoices=written[Invoice.__tablename__],
     )
 
 
