@@ -74,11 +74,6 @@ async def insert_prepared(session: AsyncSession, prepared: PreparedInsert) -> No
     await driver.executemany(prepared.statement, prepared.rows)
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: list[Row]) -> None:
-    """Insert `rows`, which all have the same keys (column names)."""
-    await insert_prepared(session, prepare_rows(session.get_bind().dialect, table, rows))
-
-
 def _processor(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
     column_type = table.c[name].type
     if isinstance(column_type, UTCDateTime) and dialect.name == "sqlite":

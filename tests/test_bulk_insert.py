@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, text
 
-from app.bulk_insert import insert_rows
+from app.bulk_insert import insert_prepared, prepare_rows
 from app.database import Database, write_transaction
 from app.ids import new_id
 from app.models import Invoice, MedicalRecord, Owner, Pet
@@ -48,7 +48,8 @@ async def test_bulk_rows_are_stored_as_core_stores_them(db: Database) -> None:
         async with clinic_session(db, clinic.clinic_id) as session, write_transaction(session):
             for table, row in _rows(clinic.clinic_id, "Same"):
                 if bulk:
-                    await insert_rows(session, table, [row])
+                    dialect = session.get_bind().dialect
+                    await insert_prepared(session, prepare_rows(dialect, table, [row]))
                 else:
                     await session.execute(table.insert(), [row])
 
