@@ -28,6 +28,8 @@ class GraphQLContext(BaseContext):
         self.response_budget = ResponseBudget(max_response_bytes)
         # The operationName the request gave (None: it gave none), set by the router.
         self.requested_operation: str | None = None
+        # The document's text, by which graphql_schema.planner keeps its plan.
+        self.query_text: str | None = None
         # The request's answer in place of the GraphQL result, left by an extension
         # that skipped execution: a refusal (over budget: graphql_schema.cost; an
         # Idempotency-Key's: .idempotency), or a stored answer to replay.

@@ -1,13 +1,19 @@
-"""Read-only operations executed a whole level at a time.
+"""Read-only operations compiled once into a plan, then run a whole level at a time.
 
 graphql-core resolves and completes every field of every object on its own: a
 resolve info, strawberry's resolver wrappers, an awaitable check, completion,
-about 10 µs each; a 50-owner dashboard is several thousand of them. For a query
-made only of fields it knows, this executor walks graphql-core's own collected
-fields once per level instead: a relationship loads the whole level in one
-statement compiled once from its declaration (app.compiled_reads: the clinic
-predicate of app.tenancy, only the columns asked for, run on the raw driver
-connection of the request's session), plain fields are read and coerced in a loop.
+about 10 µs each; a 50-owner dashboard is several thousand of them. A query
+made only of fields the plan knows is compiled once, the first time it runs,
+from graphql-core's own collected fields into a `Plan`: per object type, its
+response keys with what answers each. Plans are kept by the document's text,
+its operation name and the values of the variables its @include/@skip read
+(the only inputs that change what is collected), never by data. Running one, a
+relationship loads the whole level in one statement compiled once from its
+declaration (app.compiled_reads: the clinic predicate of app.tenancy, only the
+columns asked for, run on the raw driver connection of the request's session),
+plain fields are read and coerced in a loop. The same plan answers inside
+strawberry's execution (the first sight of a document) and, afterwards, on
+graphql_schema.compiled_route's path, which skips strawberry's view.
 
 Whatever it does not know (introspection, @defer, abstract types, field
 extensions other than scope checks) and whatever would answer with an error (a
@@ -19,7 +25,8 @@ standard executor does (graphql_schema.counted_execution), a level at a time,
 and stops once the answer is over its byte bound.
 """
 
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -27,6 +34,9 @@ from types import NoneType
 from typing import Any, cast
 
 from graphql import (
+    DocumentNode,
+    ExecutableDefinitionNode,
+    FieldNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
@@ -36,7 +46,9 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLString,
+    SelectionSetNode,
     Undefined,
+    VariableNode,
     get_named_type,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
@@ -56,7 +68,6 @@ from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
-FieldDetailsList = list[FieldDetails]
 
 # Scalars whose output coercion returns a value of this Python type unchanged
 # (graphql-core's serialize_string, serialize_id, serialize_boolean).
@@ -116,6 +127,94 @@ def _make_plan(field_def: GraphQLField) -> _FieldPlan | None:
     return _FieldPlan(field, tuple(scopes), relation if isinstance(relation, Relation) else None)
 
 
+@dataclass(frozen=True, eq=False)
+class _Selection:
+    """One response key of an object, and what answers it."""
+
+    key: str
+    field: FieldDetails  # the first of its nodes: its arguments
+    field_def: GraphQLField | None  # None: __typename
+    plan: _FieldPlan | None
+    inner: "_ObjectPlan | None"  # an object-typed field's own selection
+    attributes: frozenset[str]  # what a relationship's rows must carry for `inner`
+
+
+@dataclass(frozen=True, eq=False)
+class _ObjectPlan:
+    type_: GraphQLObjectType
+    selections: tuple[_Selection, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    root: _ObjectPlan
+    # Every scope a field of the plan checks: a key lacking one may get an
+    # error somewhere, which only the standard executor answers.
+    scopes: frozenset[str]
+
+
+@dataclass(eq=False)
+class PlannedDocument:
+    """A document's plans, by the values of the variables its @include/@skip read."""
+
+    document: DocumentNode
+    flags: tuple[str, ...]
+    plans: dict[tuple[Any, ...], Plan | None]
+
+    def plan(self, variable_values: dict[str, Any]) -> Plan | None:
+        return self.plans.get(tuple(variable_values.get(flag) for flag in self.flags))
+
+
+# Like strawberry's parser and validation caches, bounded; the oldest goes first.
+MAX_DOCUMENTS = 256
+_DOCUMENTS: OrderedDict[tuple[str, str | None], PlannedDocument] = OrderedDict()
+
+
+def planned_document(text: str, operation_name: str | None) -> PlannedDocument | None:
+    """The plans of a document that has run here, by its text and requested operation."""
+    return _DOCUMENTS.get((text, operation_name))
+
+
+def _remember(
+    text: str,
+    operation_name: str | None,
+    document: DocumentNode,
+    variable_values: dict[str, Any],
+    plan: Plan | None,
+) -> None:
+    key = (text, operation_name)
+    planned = _DOCUMENTS.get(key)
+    if planned is None:
+        planned = _DOCUMENTS[key] = PlannedDocument(document, _flags(document), {})
+        while len(_DOCUMENTS) > MAX_DOCUMENTS:
+            _DOCUMENTS.popitem(last=False)
+    planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
+
+
+def _flags(document: DocumentNode) -> tuple[str, ...]:
+    """The variables that @include and @skip read anywhere in the document."""
+    names: set[str] = set()
+    for selection in _selections(document):
+        for directive in selection.directives or ():
+            if directive.name.value in ("include", "skip"):
+                for argument in directive.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+    return tuple(sorted(names))
+
+
+def _selections(document: DocumentNode) -> Iterator[Any]:
+    pending: list[SelectionSetNode] = [
+        d.selection_set for d in document.definitions if isinstance(d, ExecutableDefinitionNode)
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            yield selection
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                pending.append(inner)
+
+
 class PlannedExecutor(CountingExecutor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,81 +244,153 @@ class PlannedExecutor(CountingExecutor):
         new_defer_usages: Sequence[Any],
     ) -> Any:
         answer = self.context_value
-        try:
-            (data,) = await self._objects(root_type, [root_value], grouped_field_set)
-        except Exception:  # any failure is the standard executor's to answer
-            if answer.response_budget.exceeded:
-                return None  # refused whole: the standard executor would build as much
-            GRAPHQL_EXECUTIONS.labels("standard").inc()
-            # As if the planner had never run: the session is rolled back after
-            # a database error (SQLite's read transaction; the session's own
-            # state), and warm loaders would change the order in which the
-            # standard executor awaits, and so the order of its errors.
-            await self._request.session.rollback()
-            self._request.loaders.clear()
-            answer.nodes = answer.response_budget.spent = 0
-        else:
-            GRAPHQL_EXECUTIONS.labels("planned").inc()
-            return data
+        plan = self._plan(root_type, grouped_field_set)
+        if plan is not None:
+            try:
+                data = await self.run(plan, root_value)
+            except Exception:  # any failure is the standard executor's to answer
+                if answer.response_budget.exceeded:
+                    return None  # refused whole: the standard executor would build as much
+                await self.forget_run()
+            else:
+                GRAPHQL_EXECUTIONS.labels("planned").inc()
+                return data
+        GRAPHQL_EXECUTIONS.labels("standard").inc()
         result = super().execute_collected_root_fields(
             root_type, root_value, grouped_field_set, False, new_defer_usages
         )
         return await result if self.is_awaitable(result) else result
+
+    def _plan(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan | None:
+        """The operation's plan: compiled here, and kept if the document's text is known."""
+        text: str | None = getattr(self.context_value, "query_text", None)
+        coerced = self.variable_values.coerced
+        if text is not None:
+            planned = planned_document(text, self.context_value.requested_operation)
+            if planned is not None:
+                key = tuple(coerced.get(flag) for flag in planned.flags)
+                if key in planned.plans:
+                    return planned.plans[key]
+        try:
+            plan: Plan | None = self.compile(root_type, grouped_field_set)
+        except _Decline:
+            plan = None
+        if text is not None:
+            _remember(
+                text, self.context_value.requested_operation, self.operation_document,
+                coerced, plan,
+            )  # fmt: skip
+        return plan
+
+    @property
+    def operation_document(self) -> DocumentNode:
+        """The operation with its fragments: what building an executor for it again needs."""
+        fragments = (details.definition for details in self.fragments.values())
+        return DocumentNode(definitions=(self.operation, *fragments))
+
+    async def forget_run(self) -> None:
+        """As if the plan had never run, for the standard executor after it.
+
+        The session is rolled back after a database error (SQLite's read
+        transaction; the session's own state), and warm loaders would change
+        the order in which the standard executor awaits, and so the order of
+        its errors.
+        """
+        answer = self.context_value
+        await self._request.session.rollback()
+        self._request.loaders.clear()
+        self._levels.clear()
+        answer.nodes = answer.response_budget.spent = 0
 
     @property
     def _request(self) -> RequestContext:
         clinova: RequestContext = self.context_value.clinova
         return clinova
 
-    async def _objects(
-        self, type_: GraphQLObjectType, objects: list[Any], fields: GroupedFieldSet
-    ) -> list[dict[str, Any]]:
-        """Complete one level: every object of `type_` with the same selection."""
-        results: list[dict[str, Any]] = [{} for _ in objects]
-        budget = self.context_value.response_budget
+    # Compiling: what graphql-core collects for each object, once.
+
+    def compile(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        scopes: set[str] = set()
+        root = self._compile_object(root_type, grouped_field_set, scopes)
+        return Plan(root, frozenset(scopes))
+
+    def _compile_object(
+        self, type_: GraphQLObjectType, fields: GroupedFieldSet, scopes: set[str]
+    ) -> _ObjectPlan:
+        selections = []
         for response_key, details in fields.items():
-            budget.spend((len(response_key) + KEY_OVERHEAD) * len(results))
-            name = details[0].node.name.value
+            first = details[0]
+            name = first.node.name.value
             if name == "__typename":
-                for result in results:
-                    result[response_key] = type_.name
-                budget.spend(column_size([type_.name]) * len(results))
+                selections.append(_Selection(response_key, first, None, None, None, frozenset()))
                 continue
             field_def = self.schema.get_field(type_, name)
             if field_def is None or name.startswith("__"):
                 raise _Decline(name)
-            values = await self._resolve(type_, field_def, details, objects)
-            completed = await self._complete(field_def.type, details, values)
+            plan = _plan_field(type_, name, field_def)
+            if plan is None:
+                raise _Decline(name)
+            scopes.update(plan.scopes)
+            named = get_named_type(field_def.type)
+            inner = None
+            if isinstance(named, GraphQLObjectType):
+                grouped, new_defer_usages, _forbidden = self.collect_subfields(named, details)
+                if new_defer_usages:
+                    raise _Decline("@defer")
+                inner = self._compile_object(named, grouped, scopes)
+            elif not isinstance(named, GraphQLLeafType):
+                raise _Decline(f"abstract type {named}")
+            attributes = frozenset(
+                s.plan.relation.parent_key if s.plan.relation else s.plan.field.python_name
+                for s in (inner.selections if inner and plan.relation else ())
+                if s.plan is not None
+            )
+            selections.append(_Selection(response_key, first, field_def, plan, inner, attributes))
+        return _ObjectPlan(type_, tuple(selections))
+
+    # Running: a whole level of objects at a time.
+
+    async def run(self, plan: Plan, root_value: Any = None) -> dict[str, Any]:
+        """The operation's data; raises whatever the standard executor must answer instead."""
+        (data,) = await self._objects(plan.root, [root_value])
+        return data
+
+    async def _objects(self, plan: _ObjectPlan, objects: list[Any]) -> list[dict[str, Any]]:
+        """Complete one level: every object of the plan's type with the same selection."""
+        results: list[dict[str, Any]] = [{} for _ in objects]
+        budget = self.context_value.response_budget
+        type_name = plan.type_.name
+        for selection in plan.selections:
+            response_key = selection.key
+            budget.spend((len(response_key) + KEY_OVERHEAD) * len(results))
+            if selection.field_def is None:
+                for result in results:
+                    result[response_key] = type_name
+                budget.spend(column_size([type_name]) * len(results))
+                continue
+            values = await self._resolve(selection, objects)
+            completed = await self._complete(selection.field_def.type, selection, values)
             for result, value in zip(results, completed, strict=True):
                 result[response_key] = value
             if budget.exceeded:
                 raise _Decline("over the answer's byte bound")
         return results
 
-    async def _resolve(
-        self,
-        type_: GraphQLObjectType,
-        field_def: GraphQLField,
-        details: FieldDetailsList,
-        objects: list[Any],
-    ) -> list[Any]:
-        plan = _plan_field(type_, details[0].node.name.value, field_def)
-        if plan is None:
-            raise _Decline(details[0].node.name.value)
+    async def _resolve(self, selection: _Selection, objects: list[Any]) -> list[Any]:
+        plan, field_def = selection.plan, selection.field_def
+        assert plan is not None and field_def is not None
         for scope in plan.scopes:
             # Forbidden declines like any error: the standard executor nulls the field.
             require_scope(self._request.principal, scope)
         if plan.relation is not None:
-            related = get_named_type(field_def.type)
-            attributes = self._attributes(related, details)  # type: ignore[arg-type]
             return await load_level(
-                self._request.session, plan.relation, objects, attributes, self._levels
+                self._request.session, plan.relation, objects, selection.attributes, self._levels
             )
         field = plan.field
         if field.base_resolver is None:
             return list(map(attrgetter(field.python_name), objects))
         resolver = field.base_resolver
-        first = details[0]
+        first = selection.field
         raw = (
             get_argument_values(
                 field_def,
@@ -257,32 +428,19 @@ class PlannedExecutor(CountingExecutor):
         # Coroutines run when awaited, so one at a time in order, as before.
         return [await value for value in values] if field.is_async else values
 
-    def _attributes(self, type_: GraphQLObjectType, details: FieldDetailsList) -> frozenset[str]:
-        """What rows of `type_` must carry for this selection: its fields and relation keys."""
-        grouped, _new_defer_usages, _forbidden = self.collect_subfields(type_, details)
-        attributes = set()
-        for sub_details in grouped.values():
-            name = sub_details[0].node.name.value
-            field_def = type_.fields.get(name)
-            if field_def is None:
-                continue  # __typename; other meta fields decline when completed
-            plan = _plan_field(type_, name, field_def)
-            if plan is None:
-                raise _Decline(name)
-            attributes.add(plan.relation.parent_key if plan.relation else plan.field.python_name)
-        return frozenset(attributes)
-
     async def _complete(
-        self, type_: GraphQLOutputType, details: FieldDetailsList, values: list[Any]
+        self, type_: GraphQLOutputType, selection: _Selection, values: list[Any]
     ) -> list[Any]:
         if isinstance(type_, GraphQLNonNull):
-            completed = await self._complete(type_.of_type, details, values)
+            completed = await self._complete(type_.of_type, selection, values)
             if None in completed:
                 raise _Decline("null in a non-null position")
             return completed
         if isinstance(type_, GraphQLList):
             present = _present(values)
-            items = await self._complete(type_.of_type, details, list(chain.from_iterable(present)))
+            items = await self._complete(
+                type_.of_type, selection, list(chain.from_iterable(present))
+            )
             lists: list[Any] = []
             start = 0
             for value in values:
@@ -294,13 +452,11 @@ class PlannedExecutor(CountingExecutor):
                     start = end
             return lists
         if isinstance(type_, GraphQLObjectType):
-            grouped, new_defer_usages, _forbidden = self.collect_subfields(type_, details)
-            if new_defer_usages:
-                raise _Decline("@defer")
+            assert selection.inner is not None
             present = _present(values)
             if not type_.name.startswith("__"):
                 self.context_value.nodes += len(present)
-            completed = await self._objects(type_, present, grouped)
+            completed = await self._objects(selection.inner, present)
             if present is values:
                 return completed
             position = iter(completed)

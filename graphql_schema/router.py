@@ -60,6 +60,7 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
     ) -> ExecutionResult:
         # What the request named, before strawberry falls back to the first operation.
         context.requested_operation = request_data.operation_name
+        context.query_text = request_data.query
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
