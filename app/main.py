@@ -34,6 +34,7 @@ from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
 from app.tracing import trace_statements, tracer_provider_from_environment
 from app.webhooks.worker import Deliverer
+from graphql_schema.compiled_route import CompiledQueries
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
 from rest_compat.errors import envelope_response
@@ -83,6 +84,9 @@ def create_app(
     # Errors take the shape of the surface that mounted the route (the v1 envelope
     # for everything else: health, metrics, unknown routes).
     surfaces = Surfaces(app, default=envelope_response)
+    if settings.graphql_planner:
+        # Innermost: a known query's answer needs nothing of the app's own routing.
+        app.add_middleware(CompiledQueries)
     app.add_middleware(IdempotencyRecorder)
     app.add_middleware(ErrorBoundary, render=surfaces.answer)
     app.add_middleware(

@@ -238,14 +238,19 @@ class QueryCost(SchemaExtension):
             else await limiter.charge(clinova.principal, units, strict=False)
         )
         request.state.budget = budget
-        return {"cost": {
-            "requestedNodes": self.requested,
-            "actualNodes": actual,
-            "unitsCharged": units,
-            "throttleStatus": {
-                "maximumAvailable": budget.limit,
-                "currentlyAvailable": budget.remaining,
-                "restoreRate": budget.limit,
-                "restoresAt": budget.reset_at,
-            },
-        }}  # fmt: skip
+        return cost_extension(self.requested, actual, budget)
+
+
+def cost_extension(requested: int, actual: int, budget: Budget) -> dict[str, Any]:
+    """The answer's `extensions`: what it was estimated at, what it cost, what is left."""
+    return {"cost": {
+        "requestedNodes": requested,
+        "actualNodes": actual,
+        "unitsCharged": units_for(actual),
+        "throttleStatus": {
+            "maximumAvailable": budget.limit,
+            "currentlyAvailable": budget.remaining,
+            "restoreRate": budget.limit,
+            "restoresAt": budget.reset_at,
+        },
+    }}  # fmt: skip

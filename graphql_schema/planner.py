@@ -36,7 +36,6 @@ from typing import Any, cast
 from graphql import (
     DocumentNode,
     ExecutableDefinitionNode,
-    FieldNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
@@ -67,7 +66,6 @@ from graphql_schema.cost import is_json, leaf_cost
 from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
-
 
 # Scalars whose output coercion returns a value of this Python type unchanged
 # (graphql-core's serialize_string, serialize_id, serialize_boolean).
@@ -261,7 +259,7 @@ class PlannedExecutor(CountingExecutor):
         )
         return await result if self.is_awaitable(result) else result
 
-    def _plan(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan | None:
+    def _plan(self, root_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan | None:
         """The operation's plan: compiled here, and kept if the document's text is known."""
         text: str | None = getattr(self.context_value, "query_text", None)
         coerced = self.variable_values.coerced
@@ -272,7 +270,7 @@ class PlannedExecutor(CountingExecutor):
                 if key in planned.plans:
                     return planned.plans[key]
         try:
-            plan: Plan | None = self.compile(root_type, grouped_field_set)
+            plan: Plan | None = self.compile(root_type, fields)
         except _Decline:
             plan = None
         if text is not None:

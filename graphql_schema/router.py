@@ -39,11 +39,7 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
         warn_if_not_installed()
 
     def encode_json(self, data: object) -> bytes:
-        # orjson: a dashboard answer is ~100 KB, which json.dumps took ~2 ms to write.
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # orjson's limits (integers beyond 64 bits in a JSON field)
-            return json.dumps(data, separators=(",", ":")).encode()
+        return encode_json(data)
 
     def decode_json(self, data: str | bytes) -> object:
         # Bodies, and GET's variables and extensions: the one bounded decoder.
@@ -103,10 +99,22 @@ class ClinovaGraphQLRouter(GraphQLRouter[Any, None]):
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
+def encode_json(data: object) -> bytes:
+    # orjson: a dashboard answer is ~100 KB, which json.dumps took ~2 ms to write.
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson's limits (integers beyond 64 bits in a JSON field)
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _wants_graphql_response(request: Request) -> bool:
+    return wants_graphql_response(request.headers.get("accept", ""))
+
+
+def wants_graphql_response(accept: str) -> bool:
     """The client prefers application/graphql-response+json over application/json."""
     weights: dict[str, float] = {}
-    for part in request.headers.get("accept", "").split(","):
+    for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
         weight = 1.0
         for param in params:
