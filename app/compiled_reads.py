@@ -30,11 +30,12 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    exc,
     func,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.ids import looks_like_id
@@ -102,24 +103,26 @@ def _compile(read: LevelRead, dialect: Dialect) -> _Compiled:
             binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in parameters
         ),
         results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, _coltype(column, dialect))
+            column.type.dialect_impl(dialect).result_processor(
+                dialect, _coltype(column.type, dialect)
+            )
             for column in read.selected
         ),
         make_row=row_type(tuple(column.key for column in read.selected))._make,
     )
 
 
-def _coltype(column: Any, dialect: Dialect) -> int | None:
-    """The type oid a result would report for the column, read as itself.
+def _coltype(type_: Any, dialect: Dialect) -> int | None:
+    """The type oid a result would report for a column of the type, read as itself.
 
     asyncpg's numeric result processors choose by it (float8 needs none);
     compiling once, we know it from the declaration instead.
     """
     if dialect.name != "postgresql":
         return None
-    if isinstance(column.type, Float):
+    if isinstance(type_, Float):
         return _FLOAT8
-    return _NUMERIC if isinstance(column.type, Numeric) else None
+    return _NUMERIC if isinstance(type_, Numeric) else None
 
 
 _FLOAT8, _NUMERIC = 701, 1700
@@ -185,18 +188,26 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
             map(values.__getitem__, compiled.parameters), compiled.bind, strict=True
         )
     ]
+    return await _fetch(connection, compiled, arguments)
+
+
+async def _fetch(
+    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any]
+) -> list[Any]:
+    """The compiled statement's rows, made as its columns' types read them."""
     sync = connection.sync_connection
     assert sync is not None
-    if sync.dispatch.before_cursor_execute:
-        sync.dispatch.before_cursor_execute(sync, None, compiled.sql, tuple(arguments), None, False)
-    driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None:
-        raise RuntimeError("the session's connection is closed")
-    if dialect.name == "postgresql":
-        records = await driver.fetch(compiled.sql, *arguments)
-    else:
-        async with driver.execute(compiled.sql, arguments) as cursor:
-            records = await cursor.fetchall()
+    # SQLAlchemy's cursor events hear the statement as they hear the ORM's (the
+    # statement count, a span per statement), each keeping its state on the
+    # execution it is given.
+    events, execution, parameters = sync.dispatch, _Execution(), tuple(arguments)
+    if events.before_cursor_execute:
+        events.before_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
+    try:
+        records = await _driver_fetch(connection, compiled, arguments)
+    finally:
+        if events.after_cursor_execute:
+            events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
     results, make = compiled.results, compiled.make_row
     if not any(results):
         return [make(record) for record in records]
@@ -204,6 +215,127 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
         make([v if p is None or v is None else p(v) for v, p in zip(record, results, strict=True)])
         for record in records
     ]
+
+
+class _Execution:
+    """Where cursor event listeners keep what they need from before to after a statement."""
+
+
+async def _driver_fetch(
+    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any]
+) -> list[Any]:
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None:
+        raise RuntimeError("the session's connection is closed")
+    # SQLAlchemy's adapter serialises what runs on the connection (graphql-core
+    # resolves root fields concurrently); a statement sent past it would collide.
+    adapted: Any = raw.dbapi_connection
+    async with adapted._execute_mutex:
+        try:
+            if connection.dialect.name == "postgresql":
+                records = await driver.fetch(compiled.sql, *arguments)
+            else:
+                async with driver.execute(compiled.sql, arguments) as cursor:
+                    records = await cursor.fetchall()
+        except Exception as error:
+            failure = _as_sqlalchemy_error(connection.dialect, adapted, compiled, arguments, error)
+            if failure.connection_invalidated:
+                await connection.invalidate()
+            raise failure from error
+    return list(records)
+
+
+def _as_sqlalchemy_error(
+    dialect: Dialect, adapted: Any, compiled: _Compiled, arguments: list[Any], error: Exception
+) -> exc.DBAPIError:
+    """The driver's error as SQLAlchemy raises it, so that app.database names it (503, 400)."""
+    try:
+        adapted._handle_exception(error)  # the adapter's translation to its DBAPI's classes
+    except Exception as translated:
+        error = translated
+    base = dialect.loaded_dbapi.Error
+    lost = isinstance(error, base) and dialect.is_disconnect(error, adapted, None)
+    wrapped = exc.DBAPIError.instance(
+        compiled.sql, arguments, error, base, connection_invalidated=lost
+    )
+    return (
+        wrapped
+        if isinstance(wrapped, exc.DBAPIError)
+        else exc.DBAPIError(compiled.sql, arguments, error, connection_invalidated=lost)
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A statement compiled once for every statement of the same shape (its cache key)."""
+
+    compiled: _Compiled
+    sql_compiled: Any  # SQLAlchemy's, which maps a new statement's values onto its parameters
+
+
+# Bounded: the shapes are the domain's list statements (filters given or not,
+# cursor or offset), a few dozen; a shape evicted is compiled again.
+MAX_SHAPES = 512
+_SHAPES: dict[tuple[str, Any], _Shape] = {}
+
+
+async def fetch_rows(session: AsyncSession, query: Select[Any]) -> list[Any] | None:
+    """The statement's rows on the session's raw driver connection, or None if it cannot be run so.
+
+    For statements the ORM would otherwise run each time: the shape is compiled
+    once, as SQLAlchemy's statement cache does, and each execution only binds
+    this statement's values. The caller's statement carries its own clinic
+    predicate (app.tenancy): the ORM's filter does not see it.
+    """
+    cache_key = query._generate_cache_key()
+    if cache_key is None:
+        return None
+    connection = await session.connection()
+    dialect = connection.dialect
+    shape = _SHAPES.get((dialect.name, cache_key.key))
+    if shape is None:
+        shape = _shape(query, cache_key, dialect)
+        if shape is None:
+            return None
+        if len(_SHAPES) >= MAX_SHAPES:
+            del _SHAPES[next(iter(_SHAPES))]
+        _SHAPES[(dialect.name, cache_key.key)] = shape
+    compiled = shape.compiled
+    values = shape.sql_compiled.construct_params(
+        extracted_parameters=cache_key.bindparams, escape_names=False
+    )
+    arguments = [
+        values[name] if process is None else process(values[name])
+        for name, process in zip(compiled.parameters, compiled.bind, strict=True)
+    ]
+    return await _fetch(connection, compiled, arguments)
+
+
+def _shape(query: Select[Any], cache_key: Any, dialect: Dialect) -> _Shape | None:
+    sql_compiled: Any = dialect.statement_compiler(dialect, query, cache_key=cache_key)
+    if sql_compiled.literal_execute_params or sql_compiled.post_compile_params:
+        return None  # rendered per execution: SQLAlchemy's own path handles those
+    parameters = tuple(sql_compiled.positiontup or ())
+    processors = sql_compiled._bind_processors
+    # Named as the ORM's result names them: by attribute, not by column name.
+    selected = [(entry["name"], entry["type"]) for entry in query.column_descriptions]
+    compiled = _Compiled(
+        sql=sql_compiled.string,
+        parameters=parameters,
+        bind=tuple(processors.get(name) for name in parameters),
+        results=tuple(
+            type_.dialect_impl(dialect).result_processor(dialect, _coltype(type_, dialect))
+            for _name, type_ in selected
+        ),
+        make_row=row_type(tuple(name for name, _type in selected))._make,
+    )
+    return _Shape(compiled, sql_compiled)
+
+
+def made_statements() -> list[Select[Any]]:
+    """One statement of every shape fetch_rows compiled: the tenancy test inspects them."""
+    return [shape.sql_compiled.statement for shape in _SHAPES.values()]
 
 
 async def load_level(

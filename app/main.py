@@ -84,9 +84,10 @@ def create_app(
     # Errors take the shape of the surface that mounted the route (the v1 envelope
     # for everything else: health, metrics, unknown routes).
     surfaces = Surfaces(app, default=envelope_response)
+    graphql = ClinovaGraphQLRouter()
     if settings.graphql_planner:
         # Innermost: a known query's answer needs nothing of the app's own routing.
-        app.add_middleware(CompiledQueries)
+        app.add_middleware(CompiledQueries, router=graphql)
     app.add_middleware(IdempotencyRecorder)
     app.add_middleware(ErrorBoundary, render=surfaces.answer)
     app.add_middleware(
@@ -114,7 +115,7 @@ def create_app(
     app.add_exception_handler(Replayed, _replay)
     app.include_router(health_router)
     surfaces.mount(
-        ClinovaGraphQLRouter(), prefix="/graphql", render=graphql_error_response,
+        graphql, prefix="/graphql", render=graphql_error_response,
         include_in_schema=False,
     )  # fmt: skip
     surfaces.mount(api_router, render=envelope_response)

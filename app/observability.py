@@ -43,7 +43,8 @@ POOL_IN_USE = Gauge(
 )  # fmt: skip
 GRAPHQL_EXECUTIONS = Counter(
     "clinova_graphql_executions_total",
-    "Query operations by executor: planned (a level at a time) or standard (field by field)",
+    "Query operations by executor: planned (a plan, in strawberry), compiled (a known plan, "
+    "on the short route) or standard (field by field)",
     ["executor"],
 )
 LOADER_BATCH = Histogram(

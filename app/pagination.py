@@ -12,13 +12,15 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clinic_counts import clinic_total
+from app.compiled_reads import fetch_rows
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
 from app.rows import read_rows
+from app.tenancy import CLINIC_KEY, clinic_of, clinic_predicate
 from app.timestamps import parse_timestamp
 
 MAX_PAGE_SIZE = 100
@@ -106,7 +108,11 @@ async def paginate(
     page: PageRequest,
 ) -> Page[Row]:
     size = max(1, min(page.first, MAX_PAGE_SIZE))
-    conditions = list(where)
+    clinic_id = clinic_of(session)
+    # Run on the raw driver (app.compiled_reads), where the ORM's clinic filter
+    # does not reach: the page's statements carry tenancy's predicate themselves.
+    owned = [] if clinic_id is None else [clinic_predicate(model, bindparam(CLINIC_KEY, clinic_id))]
+    conditions = [*owned, *where]
     if page.after:
         conditions.append(_after(key, page.after))
     order = (
@@ -127,12 +133,14 @@ async def paginate(
         query = (
             select(*columns(model))
             .join(window, key.id_column == window.c[key.id_column.key])
+            .where(*owned)
             .order_by(*order)
         )
     else:
         query = select(*columns(model)).where(*conditions).order_by(*order).limit(size + 1)
     # Plain rows of the model's columns, as the loaders answer (see app.rows).
-    rows: list[Row] = await read_rows(session, query)
+    fetched = await fetch_rows(session, query) if owned else None
+    rows: list[Row] = await read_rows(session, query) if fetched is None else fetched
     return Page(
         items=rows[:size],
         has_next=len(rows) > size,

@@ -26,9 +26,10 @@ same bytes and headers on a generated corpus.
 
 from typing import Any
 
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
 from starlette.types import Message, Receive, Scope, Send
 
 from app.bounded_json import decode_json
@@ -53,9 +54,13 @@ GRAPHQL_PATH = "/graphql"
 
 
 class CompiledQueries(HttpMiddleware):
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, router: APIRouter) -> None:
         super().__init__(app)
-        self._route: BaseRoute | None = None
+        # The route the standard path would run: the access log and metrics name requests by it.
+        self._route = next(
+            route for route in router.routes
+            if isinstance(route, APIRoute) and route.methods == {"POST"}
+        )  # fmt: skip
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST" or scope["path"] != GRAPHQL_PATH or scope["query_string"]:
@@ -141,21 +146,12 @@ class CompiledQueries(HttpMiddleware):
         state["principal"], state["budget"] = principal, budget
         state["graphql_operation"] = metric_label(document, operation_name)
         state["graphql_operation_name"] = (logged or "anonymous")[:LOGGED_NAME_LENGTH]
-        scope["route"] = self._graphql_route(scope)
+        scope["route"] = self._route
         answer = {"data": data, "extensions": cost_extension(requested, context.nodes, budget)}
         response = Response(encode_json(answer), media_type="application/json")
         if wants_graphql_response(headers.get("accept", "")):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
         return response
-
-    def _graphql_route(self, scope: Scope) -> BaseRoute | None:
-        """The route the standard path would match: the access log names requests by it."""
-        if self._route is None:
-            for route in scope["app"].routes:
-                if route.matches(scope)[0] is Match.FULL:
-                    self._route = route
-                    break
-        return self._route
 
 
 def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:

@@ -19,7 +19,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 from sqlalchemy import BinaryExpression, BindParameter, Select, Table
 from sqlalchemy.sql.visitors import iterate
 
-from app.compiled_reads import made_level_reads
+from app.compiled_reads import made_level_reads, made_statements
 from app.database import Database
 from app.demo_data import seed_demo_clinic
 from app.models import Base
@@ -255,6 +255,11 @@ async def test_planned_answers_match_the_standard_executor(backend: Backend) -> 
     assert reads
     for read in reads:
         _assert_clinic_bound(read.statement(backend.name))
+    # and so do the pages of root lists, run on the raw driver past the ORM's filter.
+    pages = made_statements()
+    assert pages
+    for statement in pages:
+        _assert_clinic_bound(statement)
 
 
 def _planned() -> float:
