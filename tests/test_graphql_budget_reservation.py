@@ -69,17 +69,17 @@ async def test_instances_sharing_redis_answer_no_more_than_the_budget(
 async def test_a_refused_reservation_runs_no_resolver(
     backend: Backend, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a key whose last unit another request holds once this one is checked
+    # Given a key whose last unit another request takes just before this one reserves
+    # (on either path: the compiled route reserves without checking first)
     key = await _key(backend, 1)
     limiter: RateLimiter = backend.app.state.rate_limiter
-    check = limiter.check
+    reserve = limiter.reserve
 
-    async def checked_then_taken(principal: Principal) -> object:
-        budget = await check(principal)
-        await limiter.charge(principal, 1)
-        return budget
+    async def taken_then_reserved(principal: Principal, units: int) -> object:
+        await limiter.charge(principal, 1, strict=False)
+        return await reserve(principal, units)
 
-    monkeypatch.setattr(limiter, "check", checked_then_taken)
+    monkeypatch.setattr(limiter, "reserve", taken_then_reserved)
     resolved: list[object] = []
 
     async def listed(*args: object, **kwargs: object) -> None:
