@@ -40,8 +40,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from app.compiled_reads import fetch_scalar
 from app.models import ClinicCount, Invoice, MedicalRecord, Owner, Pet
-from app.tenancy import clinic_of
+from app.tenancy import CLINIC_KEY, clinic_of, clinic_predicate
 
 # The entities whose lists answer a total; an entity is its table's name.
 ENTITIES: dict[type[Any], str] = {
@@ -86,10 +87,13 @@ async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
     clinic_id = clinic_of(session)
     if entity is None or clinic_id is None:
         return None
-    count = await session.scalar(
+    count = await fetch_scalar(
+        session,
+        # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
         select(func.sum(ClinicCount.count)).where(
-            ClinicCount.clinic_id == clinic_id, ClinicCount.entity == entity
-        )
+            clinic_predicate(ClinicCount, bindparam(CLINIC_KEY, clinic_id)),
+            ClinicCount.entity == entity,
+        ),
     )
     return int(count or 0)
 

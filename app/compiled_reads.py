@@ -312,6 +312,14 @@ async def fetch_rows(session: AsyncSession, query: Select[Any]) -> list[Any] | N
     return await _fetch(connection, compiled, arguments)
 
 
+async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:
+    """The statement's one value, as `session.scalar` answers it, on the raw driver if it can."""
+    rows = await fetch_rows(session, query)
+    if rows is None:
+        return await session.scalar(query)
+    return rows[0][0] if rows else None
+
+
 def _shape(query: Select[Any], cache_key: Any, dialect: Dialect) -> _Shape | None:
     sql_compiled: Any = dialect.statement_compiler(dialect, query, cache_key=cache_key)
     if sql_compiled.literal_execute_params or sql_compiled.post_compile_params:

@@ -12,7 +12,9 @@ made on first use from the model or from a relationship's declaration
 They answer plain rows of the model's columns (`app.rows`), not ORM objects:
 reads never change what they load, and building an ORM object with its
 identity-map bookkeeping costs several times more than the row itself, which a
-dashboard of a thousand rows pays a thousand times.
+dashboard of a thousand rows pays a thousand times. A batch is the planner's
+level read (app.compiled_reads): one statement per loader compiled once for the
+process, with tenancy's clinic predicate, run on the raw driver connection.
 """
 
 from collections import defaultdict
@@ -21,55 +23,33 @@ from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.compiled_reads import LevelRead, fetch_level, level_read
 from app.ids import looks_like_id
-from app.models import ClinicOwned, columns
+from app.models import ClinicOwned
 from app.observability import LOADER_BATCH
 from app.relationships import Relation, relation_of
-from app.rows import read_rows
 
 Row = TypeVar("Row")
 
 
 class _RowLoader(DataLoader[str, Row], Generic[Row]):
-    # What one key answers, in the loader's name: a pet, or pets.
-    _answers: str
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        model: type[Any],
-        key: InstrumentedAttribute[Any],
-    ) -> None:
+    def __init__(self, session: AsyncSession, read: LevelRead) -> None:
         super().__init__()
         self.session = session
-        self.model = model
-        self.key = key
+        # The statement of a batch, compiled once for the process (app.compiled_reads).
+        self.read = read
         # The batch-size metric's label: saleor's XByYLoader, PetsByOwnerIdLoader.
-        by = "".join(part.title() for part in key.key.split("_"))
-        self.name = f"{self._answers.format(model.__name__)}By{by}Loader"
-        self._columns = columns(model)
-
-    def among(self, keys: Sequence[str]) -> ColumnElement[bool]:
-        """`key IN keys`; on PostgreSQL one array parameter, not one per key.
-
-        A level of 500 keys would otherwise render, send and parse 500 parameters.
-        """
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
-            among_keys: ColumnElement[bool] = self.key == any_(
-                bindparam("keys", list(keys), type_=ARRAY(String))
-            )
-        else:
-            among_keys = self.key.in_(keys)
-        return among_keys
+        self.name = read.name
 
 
 class RowsById(_RowLoader[Row | None]):
-    _answers = "{}"
+    def __init__(
+        self, session: AsyncSession, model: type[Any], key: InstrumentedAttribute[Any]
+    ) -> None:
+        super().__init__(session, level_read(model, key, (), None))
 
     async def batch_load_fn(self, ids: Sequence[str]) -> list[Row | None]:
         LOADER_BATCH.labels(self.name).observe(len(ids))
@@ -78,27 +58,22 @@ class RowsById(_RowLoader[Row | None]):
         wanted = [id_ for id_ in ids if looks_like_id(id_)]
         by_id: dict[str, Row] = {}
         if wanted:
-            query = select(*self._columns).where(self.among(wanted))
-            by_id = {row.id: row for row in await read_rows(self.session, query)}
+            by_id = {row.id: row for row in await fetch_level(self.session, self.read, wanted)}
         return [by_id.get(id_) for id_ in ids]
 
 
 class RowsByKey(_RowLoader[list[Row]]):
     """Children of many parents in one statement, grouped and ordered per parent."""
 
-    _answers = "{}s"
-
     def __init__(self, session: AsyncSession, relation: Relation) -> None:
-        super().__init__(session, relation.model, relation.key)
-        self.order_by = relation.order_by
+        super().__init__(session, level_read(relation.model, relation.key, relation.order_by, None))
         self._parent_of = attrgetter(relation.key.key)
 
     async def batch_load_fn(self, parent_ids: Sequence[str]) -> list[list[Row]]:
         LOADER_BATCH.labels(self.name).observe(len(parent_ids))
-        query = select(*self._columns).where(self.among(parent_ids)).order_by(*self.order_by)
         groups: dict[str, list[Row]] = defaultdict(list)
         parent_of = self._parent_of
-        for row in await read_rows(self.session, query):
+        for row in await fetch_level(self.session, self.read, parent_ids):
             groups[parent_of(row)].append(row)
         return [groups.get(parent_id, []) for parent_id in parent_ids]
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clinic_counts import clinic_total
-from app.compiled_reads import fetch_rows
+from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
 from app.rows import read_rows
@@ -54,6 +54,7 @@ class Page(Generic[Row]):
     _key: SortKey = field(repr=False)
     _session: AsyncSession = field(repr=False)
     _where: Sequence[ColumnElement[bool]] = field(repr=False)
+    _counted: Sequence[ColumnElement[bool]] = field(repr=False)  # with the clinic's predicate
     _model: Any = field(repr=False)
     _total: int | None = field(default=None, repr=False)
 
@@ -69,8 +70,8 @@ class Page(Generic[Row]):
             # size; a filtered one is counted, over the filter's index.
             kept = None if self._where else await clinic_total(self._session, self._model)
             if kept is None:
-                count = select(func.count()).select_from(self._model).where(*self._where)
-                kept = int(await self._session.scalar(count) or 0)
+                count = select(func.count()).select_from(self._model)
+                kept = int(await fetch_scalar(self._session, count.where(*self._counted)) or 0)
             self._total = kept
         return self._total
 
@@ -139,7 +140,7 @@ async def paginate(
     else:
         query = select(*columns(model)).where(*conditions).order_by(*order).limit(size + 1)
     # Plain rows of the model's columns, as the loaders answer (see app.rows).
-    fetched = await fetch_rows(session, query) if owned else None
+    fetched = await fetch_rows(session, query)
     rows: list[Row] = await read_rows(session, query) if fetched is None else fetched
     return Page(
         items=rows[:size],
@@ -148,5 +149,6 @@ async def paginate(
         _key=key,
         _session=session,
         _where=where,
+        _counted=[*owned, *where],
         _model=model,
     )
