@@ -208,13 +208,18 @@ async def _fetch(
     finally:
         if events.after_cursor_execute:
             events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
-    results, make = compiled.results, compiled.make_row
-    if not any(results):
+    make = compiled.make_row
+    processed = [(i, p) for i, p in enumerate(compiled.results) if p is not None]
+    if not processed:
         return [make(record) for record in records]
-    return [
-        make([v if p is None or v is None else p(v) for v, p in zip(record, results, strict=True)])
-        for record in records
-    ]
+    rows = []
+    for record in records:
+        values = list(record)
+        for i, process in processed:  # only the columns whose type reads them (timestamps, money)
+            if values[i] is not None:
+                values[i] = process(values[i])
+        rows.append(make(values))
+    return rows
 
 
 class _Execution:
