@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app.compiled_reads import fetch_scalar
 from app.models import ClinicCount, Invoice, MedicalRecord, Owner, Pet
-from app.tenancy import CLINIC_KEY, clinic_of, clinic_predicate
+from app.tenancy import clinic_conditions, clinic_of
 
 # The entities whose lists answer a total; an entity is its table's name.
 ENTITIES: dict[type[Any], str] = {
@@ -91,7 +91,7 @@ async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
         session,
         # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
         select(func.sum(ClinicCount.count)).where(
-            clinic_predicate(ClinicCount, bindparam(CLINIC_KEY, clinic_id)),
+            *clinic_conditions(session, ClinicCount),
             ClinicCount.entity == entity,
         ),
     )

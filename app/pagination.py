@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clinic_counts import clinic_total
@@ -20,7 +20,7 @@ from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
 from app.rows import read_rows
-from app.tenancy import CLINIC_KEY, clinic_of, clinic_predicate
+from app.tenancy import clinic_conditions
 from app.timestamps import parse_timestamp
 
 MAX_PAGE_SIZE = 100
@@ -109,10 +109,9 @@ async def paginate(
     page: PageRequest,
 ) -> Page[Row]:
     size = max(1, min(page.first, MAX_PAGE_SIZE))
-    clinic_id = clinic_of(session)
     # Run on the raw driver (app.compiled_reads), where the ORM's clinic filter
     # does not reach: the page's statements carry tenancy's predicate themselves.
-    owned = [] if clinic_id is None else [clinic_predicate(model, bindparam(CLINIC_KEY, clinic_id))]
+    owned = clinic_conditions(session, model)
     conditions = [*owned, *where]
     if page.after:
         conditions.append(_after(key, page.after))

@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     )
     graphql_planner: bool = Field(
         default=True,
-        description="Run read-only GraphQL queries a level at a time (false: field by field)",
+        description=(
+            "Compile read-only GraphQL queries into plans run a level at a time, answered "
+            "past the framework once seen (false: field by field)"
+        ),
     )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, description="How long an SQLite writer waits for the lock"

@@ -9,7 +9,7 @@ write the filter themselves. A session with neither a clinic nor an explicit
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, event
+from sqlalchemy import ColumnElement, ForeignKey, String, bindparam, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
@@ -53,6 +53,15 @@ def clinic_predicate(model: type[Any], clinic_id: Any) -> ColumnElement[bool]:
     """
     predicate: ColumnElement[bool] = model.clinic_id == clinic_id
     return predicate
+
+
+def clinic_conditions(session: AsyncSession, model: type[Any]) -> list[ColumnElement[bool]]:
+    """What a statement run past the ORM's filter (app.compiled_reads) says to keep to
+    the session's clinic: the predicate, bound by name; nothing for an unscoped session."""
+    clinic_id = clinic_of(session)
+    if clinic_id is None:
+        return []
+    return [clinic_predicate(model, bindparam(CLINIC_KEY, clinic_id, type_=String))]
 
 
 def clinic_of(session: Session | AsyncSession) -> str | None:

@@ -30,13 +30,14 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app.bounded_json import decode_json
 from app.context import RequestContext
 from app.database import Database
 from app.errors import ClinovaError
 from app.http import HttpMiddleware
+from app.http.body import replaying
 from app.http.dependencies import clinic_session
 from app.key_cache import KeyCache
 from app.observability import GRAPHQL_EXECUTIONS
@@ -66,12 +67,11 @@ class CompiledQueries(HttpMiddleware):
         if scope["method"] != "POST" or scope["path"] != GRAPHQL_PATH or scope["query_string"]:
             await self.app(scope, receive, send)
             return
+        # WholeBodyMiddleware, outside, has read the body: it comes whole, in one message.
         message = await receive()
-        replay = _replaying(message, receive)
-        response = None
-        if message["type"] == "http.request" and not message.get("more_body"):
-            response = await self._answer(scope, Headers(scope=scope), message.get("body", b""))
-        await (response or self.app)(scope, replay, send)
+        body: bytes = message.get("body", b"")
+        response = await self._answer(scope, Headers(scope=scope), body)
+        await (response or self.app)(scope, replaying(body, receive), send)
 
     async def _answer(self, scope: Scope, headers: Headers, body: bytes) -> Response | None:
         """The answer from the document's plan, or None: the standard path answers."""
@@ -168,17 +168,3 @@ def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | No
     if variables is None:
         variables = {}
     return (text, name, variables) if isinstance(variables, dict) else None
-
-
-def _replaying(message: Message, receive: Receive) -> Receive:
-    """The message once, then the real channel."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return message
-
-    return replay

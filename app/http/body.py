@@ -55,7 +55,7 @@ class WholeBodyMiddleware(HttpMiddleware):
                 scope, send, Invalid("The client disconnected before the request was read")
             )
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -83,7 +83,7 @@ async def _nothing_more() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """The body once, then the real channel, which reports a client that leaves."""
     sent = False
 
