@@ -18,12 +18,11 @@ import pytest
 
 from app import api_keys
 from app.database import write_transaction
-from app.demo_data import seed_demo_clinic
 from app.observability import GRAPHQL_EXECUTIONS
 from app.tenancy import mark_unscoped
 from tests.conftest import Backend, app_client
-from tests.factories import make_clinic, make_key, make_owner
-from tests.test_planned_execution import _RESTORES_AT, LIMITED_SCOPES, Corpus, _auth, _pools
+from tests.factories import make_clinic, make_owner
+from tests.test_planned_execution import _RESTORES_AT, UNLIMITED, _auth, seeded_corpus
 
 CORPUS_SIZE = 120
 SEED = 20261202
@@ -44,17 +43,10 @@ def _comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], b
 
 
 async def test_compiled_answers_match_the_standard_path(backend: Backend) -> None:
-    db = backend.db
     url = backend.settings.database_url
-    ours = await seed_demo_clinic(db.sessionmaker, owners=25, seed=21)
-    theirs = await seed_demo_clinic(db.sessionmaker, owners=5, seed=22)
-    secrets = [ours.api_key] + [
-        (await make_key(db, ours.clinic_id, scopes=scopes)).secret for scopes in LIMITED_SCOPES
-    ]
-    settings = {"rate_limit_per_minute": 1_000_000}
+    settings = UNLIMITED
     rng = random.Random(SEED)
-    async with app_client(url, **settings) as explorer:
-        corpus = Corpus(rng, await _pools(explorer, ours.api_key, theirs.api_key))
+    corpus, secrets = await seeded_corpus(backend, rng, (21, 22))
     compiled_before = _compiled()
     async with (
         app_client(url, graphql_planner=True, **settings) as planned,

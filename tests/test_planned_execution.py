@@ -207,19 +207,30 @@ def _auth(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-async def test_planned_answers_match_the_standard_executor(backend: Backend) -> None:
+async def seeded_corpus(
+    backend: Backend, rng: random.Random, seeds: tuple[int, int]
+) -> tuple[Corpus, list[str]]:
+    """Two seeded clinics, ours and theirs; a corpus over both, and our keys (full scope first)."""
     db: Database = backend.db
-    url = backend.settings.database_url
-    ours = await seed_demo_clinic(db.sessionmaker, owners=25, seed=11)
-    theirs = await seed_demo_clinic(db.sessionmaker, owners=5, seed=12)
+    ours = await seed_demo_clinic(db.sessionmaker, owners=25, seed=seeds[0])
+    theirs = await seed_demo_clinic(db.sessionmaker, owners=5, seed=seeds[1])
     secrets = [ours.api_key] + [
         (await make_key(db, ours.clinic_id, scopes=scopes)).secret for scopes in LIMITED_SCOPES
     ]
-    settings = {"rate_limit_per_minute": 1_000_000}
+    async with app_client(backend.settings.database_url, **UNLIMITED) as explorer:
+        corpus = Corpus(rng, await _pools(explorer, ours.api_key, theirs.api_key))
+    return corpus, secrets
+
+
+UNLIMITED = {"rate_limit_per_minute": 1_000_000}
+
+
+async def test_planned_answers_match_the_standard_executor(backend: Backend) -> None:
+    url = backend.settings.database_url
+    settings = UNLIMITED
     rng = random.Random(SEED)
     planned_before = _planned()
-    async with app_client(url, **settings) as explorer:
-        corpus = Corpus(rng, await _pools(explorer, ours.api_key, theirs.api_key))
+    corpus, secrets = await seeded_corpus(backend, rng, (11, 12))
     # Two fresh instances: each has its own rate-limit counters, which must see
     # the same requests for the budgets in the answers to match.
     async with (
