@@ -37,8 +37,9 @@ from app.webhooks.worker import Deliverer
 from graphql_schema.compiled_route import CompiledQueries
 from graphql_schema.errors import graphql_error_response
 from graphql_schema.router import ClinovaGraphQLRouter
+from rest_compat.compiled_route import CompiledReads
 from rest_compat.errors import envelope_response
-from rest_compat.router import api_router, install_openapi
+from rest_compat.router import V1_PREFIX, V1_ROUTERS, api_router, install_openapi
 
 
 def create_app(
@@ -85,9 +86,11 @@ def create_app(
     # for everything else: health, metrics, unknown routes).
     surfaces = Surfaces(app, default=envelope_response)
     graphql = ClinovaGraphQLRouter()
-    if settings.graphql_planner:
-        # Innermost: a known query's answer needs nothing of the app's own routing.
-        app.add_middleware(CompiledQueries, router=graphql)
+    if settings.compiled_routes:
+        # Innermost: a known read's answer needs nothing of the app's own routing.
+        if settings.graphql_planner:
+            app.add_middleware(CompiledQueries, router=graphql)
+        app.add_middleware(CompiledReads, prefix=V1_PREFIX, routers=V1_ROUTERS)
     app.add_middleware(IdempotencyRecorder)
     app.add_middleware(ErrorBoundary, render=surfaces.answer)
     app.add_middleware(

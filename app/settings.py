@@ -59,11 +59,18 @@ class Settings(BaseSettings):
     max_response_bytes: int = Field(
         default=8_388_608, description="Largest GraphQL answer built, in bytes (QUERY_TOO_COMPLEX)"
     )
+    compiled_routes: bool = Field(
+        default=True,
+        description=(
+            "Answer v1 reads, and GraphQL queries already planned, without FastAPI's "
+            "routing and dependencies (false: every request through them)"
+        ),
+    )
     graphql_planner: bool = Field(
         default=True,
         description=(
-            "Compile read-only GraphQL queries into plans run a level at a time, answered "
-            "past the framework once seen (false: field by field)"
+            "Compile read-only GraphQL queries into plans run a level at a time "
+            "(false: field by field)"
         ),
     )
     sqlite_busy_timeout_ms: int = Field(

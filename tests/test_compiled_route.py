@@ -11,15 +11,20 @@ X-RateLimit-Reset), which two requests a moment apart may straddle, is masked.
 """
 
 import random
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
+from starlette.responses import Response
 
 from app import api_keys
 from app.database import write_transaction
 from app.observability import GRAPHQL_EXECUTIONS
 from app.tenancy import mark_unscoped
+from rest_compat import compiled_route
+from rest_compat.router import V1_PREFIX, V1_ROUTERS
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_owner
 from tests.test_planned_execution import _RESTORES_AT, UNLIMITED, _auth, seeded_corpus
@@ -46,11 +51,11 @@ async def test_compiled_answers_match_the_standard_path(backend: Backend) -> Non
     url = backend.settings.database_url
     settings = UNLIMITED
     rng = random.Random(SEED)
-    corpus, secrets = await seeded_corpus(backend, rng, (21, 22))
+    corpus, secrets, _their_key = await seeded_corpus(backend, rng, (21, 22))
     compiled_before = _compiled()
     async with (
         app_client(url, graphql_planner=True, **settings) as planned,
-        app_client(url, graphql_planner=False, **settings) as standard,
+        app_client(url, graphql_planner=False, compiled_routes=False, **settings) as standard,
     ):
         for number in range(CORPUS_SIZE):
             document, variables = corpus.document()
@@ -143,3 +148,110 @@ async def test_what_the_compiled_route_does_not_know_the_standard_path_answers(
         answer = await client.post("/graphql", json=payload, headers=headers)
     assert _compiled() == before
     assert answer.status_code in (200, 400)
+
+
+# Values for a v1 read's query parameters, by name: ours, wrong, out of bounds.
+REST_VALUES: dict[str, tuple[Any, ...]] = {
+    "limit": (1, 3, 50, 100, 0, 101, -1, "x"),
+    "offset": (0, 2, 7, 10_000_001, -1, "y"),
+    "search": ("a", "son", "555", "%_", " ", "a\x00b", "s" * 300),
+    "species": ("dog", "Cat", "Dragon"),
+    "startDate": ("2020-01-01", "2026-01-01T00:00:00Z", "yesterday"),
+    "endDate": ("2030-12-31", "2021-06-01T12:00:00.000Z", "2026-13-45"),
+    "status": ("PAID", "UNPAID", "CANCELLED", "paid"),
+    "types": ("owner.created", "pet.updated,invoice.created", "no.such"),
+    "after": ("0", "not-an-event"),
+}
+REST_CORPUS_SIZE = 150
+
+
+@dataclass(frozen=True)
+class _RestRead:
+    path: str  # the route's path, under /api/v1
+    parameters: tuple[str, ...]  # its query parameters
+
+
+def _rest_reads() -> list[_RestRead]:
+    """Every v1 GET route, from its declaration: a new read is in the corpus from the start."""
+    return [
+        _RestRead(route.path, tuple(field.alias for field in route.dependant.query_params))
+        for router in V1_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.methods == {"GET"}
+    ]
+
+
+async def _rest_ids(
+    client: httpx.AsyncClient, secret: str, reads: list[_RestRead]
+) -> dict[str, list[str]]:
+    """Ids by list path, read through the list routes themselves."""
+    ids: dict[str, list[str]] = {}
+    for read in reads:
+        if "{" not in read.path and "limit" in read.parameters and read.path != "/events":
+            answer = await client.get(f"{V1_PREFIX}{read.path}?limit=100", headers=_auth(secret))
+            ids[read.path] = [item["id"] for item in answer.json()["data"]][:6]
+    return ids
+
+
+async def test_v1_reads_match_the_standard_path(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = backend.settings.database_url
+    rng = random.Random(SEED + 1)
+    _corpus, secrets, their_key = await seeded_corpus(backend, rng, (31, 32))
+    reads = _rest_reads()
+    assert any("{id}" in read.path for read in reads), reads
+    answered: list[str] = []
+    respond = compiled_route._response
+
+    def counted(route: APIRoute, answer: Any) -> Response:
+        answered.append(route.path)
+        return respond(route, answer)
+
+    async with app_client(url, **UNLIMITED) as explorer:
+        ids = await _rest_ids(explorer, secrets[0], reads)
+        theirs = await _rest_ids(explorer, their_key, reads)
+    monkeypatch.setattr(compiled_route, "_response", counted)
+    # Two fresh instances, whose rate-limit counters see the same requests.
+    async with (
+        app_client(url, **UNLIMITED) as compiled,
+        app_client(url, compiled_routes=False, **UNLIMITED) as standard,
+    ):
+        for number in range(REST_CORPUS_SIZE):
+            read = rng.choice(reads)
+            listed = read.path.split("/{")[0]
+            path = read.path
+            if "{id}" in path:
+                known = [*ids[listed], *theirs[listed][:1]]
+                path = path.replace("{id}", rng.choice([*known, "ck-no-such-id", "%00", "x" * 40]))
+            query = [
+                (name, rng.choice(REST_VALUES.get(name, ("x",))))
+                for name in read.parameters
+                if rng.random() < 0.5
+            ]
+            if rng.random() < 0.05:
+                query.append(("unknown", "ignored"))
+            if rng.random() < 0.05 and query:
+                query.append(query[0])
+            headers = {"X-Request-Id": f"rest-{number}"}
+            key = rng.random()
+            if key < 0.7:
+                headers |= _auth(secrets[0])
+            elif key < 0.9:
+                headers |= _auth(rng.choice(secrets[1:]))
+            elif key < 0.95:
+                headers |= _auth("sk_test_" + "0" * 40)
+            elif key < 0.98:
+                query.append(("api_key", secrets[0]))
+            target = f"{V1_PREFIX}{path}"
+            answers = [
+                await client.get(target, params=query, headers=headers)
+                for client in (compiled, standard)
+            ]
+            fast, slow = map(_comparable, answers)
+            assert fast == slow, (
+                f"request {number}: {target} {query}\ncompiled: {fast}\nstandard: {slow}"
+            )
+    # Most reads are answered on the short path, every route among them.
+    assert len(answered) >= REST_CORPUS_SIZE * 0.3, len(answered)
+    assert {read.path for read in reads} <= set(answered), set(answered)

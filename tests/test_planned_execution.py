@@ -209,8 +209,9 @@ def _auth(secret: str) -> dict[str, str]:
 
 async def seeded_corpus(
     backend: Backend, rng: random.Random, seeds: tuple[int, int]
-) -> tuple[Corpus, list[str]]:
-    """Two seeded clinics, ours and theirs; a corpus over both, and our keys (full scope first)."""
+) -> tuple[Corpus, list[str], str]:
+    """Two seeded clinics, ours and theirs; a corpus over both, our keys (full scope
+    first) and theirs."""
     db: Database = backend.db
     ours = await seed_demo_clinic(db.sessionmaker, owners=25, seed=seeds[0])
     theirs = await seed_demo_clinic(db.sessionmaker, owners=5, seed=seeds[1])
@@ -219,7 +220,7 @@ async def seeded_corpus(
     ]
     async with app_client(backend.settings.database_url, **UNLIMITED) as explorer:
         corpus = Corpus(rng, await _pools(explorer, ours.api_key, theirs.api_key))
-    return corpus, secrets
+    return corpus, secrets, theirs.api_key
 
 
 UNLIMITED = {"rate_limit_per_minute": 1_000_000}
@@ -230,7 +231,7 @@ async def test_planned_answers_match_the_standard_executor(backend: Backend) -> 
     settings = UNLIMITED
     rng = random.Random(SEED)
     planned_before = _planned()
-    corpus, secrets = await seeded_corpus(backend, rng, (11, 12))
+    corpus, secrets, _their_key = await seeded_corpus(backend, rng, (11, 12))
     # Two fresh instances: each has its own rate-limit counters, which must see
     # the same requests for the budgets in the answers to match.
     async with (

@@ -1,0 +1,171 @@
+"""The short path of a v1 read: no FastAPI routing or dependency solving per request.
+
+What FastAPI solves for a read route on every request is known from the route's
+declaration once: its path and query parameters, and its one dependency, the
+key's context with the scopes the route requires (rest_compat.auth.Scoped).
+For a GET of such a route, this middleware (inside every middleware that gives
+a request its id, body, access log line, metrics and error rendering) decides
+the same things in the same order:
+
+- the parameters, validated by FastAPI's own functions for the route's fields;
+  one FastAPI would refuse goes to the standard path, which says why;
+- the key and its clinic (app.http.dependencies.clinic_session); a refused key
+  goes to the standard path too, nothing having been spent;
+- one unit of the key's budget, then the route's scopes, then the endpoint
+  itself; a refusal from here on (429, 403, an unknown id) is raised, and the
+  app's error boundary renders it with the v1 envelope as FastAPI's exception
+  handlers would, the unit spent as the standard path spends it;
+- the endpoint's answer validated and written by the route's response model,
+  as FastAPI writes it.
+
+`tests/test_compiled_route.py` holds both paths to the same status, headers and bytes.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from app.context import RequestContext
+from app.database import Database
+from app.errors import ClinovaError
+from app.http import HttpMiddleware
+from app.http.dependencies import clinic_session
+from app.key_cache import KeyCache
+from app.rate_limits import RateLimiter
+from app.scopes import require_scope
+from rest_compat.auth import Scoped
+
+
+@dataclass(frozen=True)
+class _Read:
+    route: APIRoute
+    context: Scoped
+    context_name: str  # the endpoint's parameter that takes the request's context
+
+
+def _reads(routers: Iterable[APIRouter]) -> list[_Read]:
+    reads = []
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.methods == {"GET"}:
+                read = _read(route)
+                if read is not None:
+                    reads.append(read)
+    return reads
+
+
+def _read(route: APIRoute) -> _Read | None:
+    """The route as this path serves it, or None if it needs more than this path decides."""
+    dependant = route.dependant
+    needs = (
+        dependant.header_params, dependant.cookie_params, dependant.body_params,
+        dependant.request_param_name, dependant.response_param_name,
+        dependant.background_tasks_param_name, dependant.http_connection_param_name,
+    )  # fmt: skip
+    if any(needs) or len(dependant.dependencies) != 1:
+        return None
+    (context,) = dependant.dependencies
+    if not isinstance(context.call, Scoped) or context.call.write or context.name is None:
+        return None
+    if route.response_field is None or not isinstance(route.response_class, DefaultPlaceholder):
+        return None
+    return _Read(route, context.call, context.name)
+
+
+class CompiledReads(HttpMiddleware):
+    def __init__(self, app: Any, *, prefix: str, routers: Iterable[APIRouter]) -> None:
+        super().__init__(app)
+        self._prefix = prefix
+        self._reads = _reads(routers)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = None
+        path: str = scope["path"]
+        if scope["method"] == "GET" and path.startswith(f"{self._prefix}/"):
+            response = await self._answer(scope, path.removeprefix(self._prefix))
+        await (response or self.app)(scope, receive, send)
+
+    async def _answer(self, scope: Scope, path: str) -> Response | None:
+        """The route's answer, or None: the standard path answers."""
+        for read in self._reads:
+            match = read.route.path_regex.match(path)
+            if match is not None:
+                break
+        else:
+            return None
+        route = read.route
+        query = QueryParams(scope["query_string"])
+        if len(set(query.keys())) != len(query):
+            return None  # a repeated parameter: which one counts is FastAPI's to say
+        values = _parameters(route, match.groupdict(), query)
+        if values is None:
+            return None
+        app_state = scope["app"].state
+        db: Database = app_state.db
+        cache: KeyCache = app_state.key_cache
+        limiter: RateLimiter = app_state.rate_limiter
+        authorization = dict(scope["headers"]).get(b"authorization")
+        state = scope.setdefault("state", {})
+        charged = False
+        try:
+            async with clinic_session(
+                db, cache, authorization.decode("latin-1") if authorization else None,
+                scope["query_string"].decode("latin-1"),
+            ) as (session, principal):  # fmt: skip
+                scope["route"] = route  # the access log and metrics name the request by it
+                state["principal"] = principal
+                charged = True
+                state["budget"] = await limiter.charge(principal, 1)
+                for required in read.context.scopes:
+                    require_scope(principal, required)
+                context = RequestContext(
+                    session=session, principal=principal, request_id=state["request_id"],
+                    settings=db.settings,
+                )  # fmt: skip
+                answer = await route.endpoint(**{read.context_name: context}, **values)
+                return _response(route, answer)
+        except ClinovaError:
+            if charged:
+                raise  # the app's error boundary renders it, as FastAPI's handlers would
+            return None  # a refused key: the standard path says why, nothing spent
+
+
+def _parameters(
+    route: APIRoute, path_values: Mapping[str, str], query: QueryParams
+) -> dict[str, Any] | None:
+    """The endpoint's path and query arguments as FastAPI would pass them; None if refused."""
+    dependant = route.dependant
+    path, path_errors = request_params_to_args(dependant.path_params, path_values)
+    values, query_errors = request_params_to_args(dependant.query_params, query)
+    if path_errors or query_errors:
+        return None
+    return {**path, **values}
+
+
+def _response(route: APIRoute, answer: Any) -> Response:
+    """The endpoint's answer as FastAPI writes it through the route's response model."""
+    field = route.response_field
+    assert field is not None
+    value, errors = field.validate(answer, {}, loc=("response",))
+    if errors:
+        raise TypeError(f"{route.path} answered what its response model refuses: {errors}")
+    content = field.serialize_json(
+        value,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+    )
+    return Response(
+        content=content, media_type="application/json", status_code=route.status_code or 200
+    )
