@@ -19,8 +19,9 @@ Anything that would not answer exactly as the standard path answers, any
 error included, goes to the standard path untouched, the body replayed and
 any units reserved here given back first: a request this path does not know
 (not a plain JSON POST, an Idempotency-Key, a document that has not run, other
-flags, a refused key, a scope the plan needs and the key lacks), and any
-failure while running. `tests/test_compiled_route.py` holds both paths to the
+flags, a scope the plan needs and the key lacks), and any failure while
+running. A refused key is refused here, as the standard path refuses it: the
+key is not looked up twice. `tests/test_compiled_route.py` holds both paths to the
 same bytes and headers on a generated corpus.
 """
 
@@ -92,16 +93,16 @@ class CompiledQueries(HttpMiddleware):
         app_state = scope["app"].state
         db: Database = app_state.db
         cache: KeyCache = app_state.key_cache
-        try:
-            async with clinic_session(db, cache, authorization, "") as (session, principal):
-                state = scope.setdefault("state", {})
-                clinova = RequestContext(
-                    session=session, principal=principal, request_id=state["request_id"],
-                    settings=db.settings,
-                )  # fmt: skip
-                return await self._run(scope, headers, planned, operation_name, variables, clinova)
-        except ClinovaError:  # a refused key: the standard path says why
-            return None
+        scope["route"] = self._route  # the access log and metrics name the request by it
+        # A refused key is raised: the app's error boundary renders it as the
+        # standard path's dependency would have.
+        async with clinic_session(db, cache, authorization, "") as (session, principal):
+            state = scope.setdefault("state", {})
+            clinova = RequestContext(
+                session=session, principal=principal, request_id=state["request_id"],
+                settings=db.settings,
+            )  # fmt: skip
+            return await self._run(scope, headers, planned, operation_name, variables, clinova)
 
     async def _run(
         self,
@@ -146,7 +147,6 @@ class CompiledQueries(HttpMiddleware):
         state["principal"], state["budget"] = principal, budget
         state["graphql_operation"] = metric_label(document, operation_name)
         state["graphql_operation_name"] = (logged or "anonymous")[:LOGGED_NAME_LENGTH]
-        scope["route"] = self._route
         answer = {"data": data, "extensions": cost_extension(requested, context.nodes, budget)}
         response = Response(encode_json(answer), media_type="application/json")
         if wants_graphql_response(headers.get("accept", "")):

@@ -9,12 +9,11 @@ the same things in the same order:
 
 - the parameters, validated by FastAPI's own functions for the route's fields;
   one FastAPI would refuse goes to the standard path, which says why;
-- the key and its clinic (app.http.dependencies.clinic_session); a refused key
-  goes to the standard path too, nothing having been spent;
-- one unit of the key's budget, then the route's scopes, then the endpoint
-  itself; a refusal from here on (429, 403, an unknown id) is raised, and the
-  app's error boundary renders it with the v1 envelope as FastAPI's exception
-  handlers would, the unit spent as the standard path spends it;
+- the key and its clinic (app.http.dependencies.clinic_session), one unit of
+  the key's budget, then the route's scopes, then the endpoint itself; a
+  refusal on the way (401, 429, 403, an unknown id) is raised, and the app's
+  error boundary renders it with the v1 envelope as FastAPI's exception
+  handlers would, having spent what the standard path spends;
 - the endpoint's answer validated and written by the route's response model,
   as FastAPI writes it.
 
@@ -35,7 +34,6 @@ from starlette.types import Receive, Scope, Send
 
 from app.context import RequestContext
 from app.database import Database
-from app.errors import ClinovaError
 from app.http import HttpMiddleware
 from app.http.dependencies import clinic_session
 from app.key_cache import KeyCache
@@ -114,28 +112,23 @@ class CompiledReads(HttpMiddleware):
         limiter: RateLimiter = app_state.rate_limiter
         authorization = dict(scope["headers"]).get(b"authorization")
         state = scope.setdefault("state", {})
-        charged = False
-        try:
-            async with clinic_session(
-                db, cache, authorization.decode("latin-1") if authorization else None,
-                scope["query_string"].decode("latin-1"),
-            ) as (session, principal):  # fmt: skip
-                scope["route"] = route  # the access log and metrics name the request by it
-                state["principal"] = principal
-                charged = True
-                state["budget"] = await limiter.charge(principal, 1)
-                for required in read.context.scopes:
-                    require_scope(principal, required)
-                context = RequestContext(
-                    session=session, principal=principal, request_id=state["request_id"],
-                    settings=db.settings,
-                )  # fmt: skip
-                answer = await route.endpoint(**{read.context_name: context}, **values)
-                return _response(route, answer)
-        except ClinovaError:
-            if charged:
-                raise  # the app's error boundary renders it, as FastAPI's handlers would
-            return None  # a refused key: the standard path says why, nothing spent
+        scope["route"] = route  # the access log and metrics name the request by it
+        # From here a refusal (the key, its budget, a scope, an unknown id) is
+        # raised: the app's error boundary renders it as FastAPI's handlers would.
+        async with clinic_session(
+            db, cache, authorization.decode("latin-1") if authorization else None,
+            scope["query_string"].decode("latin-1"),
+        ) as (session, principal):  # fmt: skip
+            state["principal"] = principal
+            state["budget"] = await limiter.charge(principal, 1)
+            for required in read.context.scopes:
+                require_scope(principal, required)
+            context = RequestContext(
+                session=session, principal=principal, request_id=state["request_id"],
+                settings=db.settings,
+            )  # fmt: skip
+            answer = await route.endpoint(**{read.context_name: context}, **values)
+            return _response(route, answer)
 
 
 def _parameters(

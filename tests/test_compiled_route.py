@@ -27,11 +27,13 @@ from rest_compat import compiled_route
 from rest_compat.router import V1_PREFIX, V1_ROUTERS
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_owner
+from tests.graphql_client import count_statements
 from tests.test_planned_execution import _RESTORES_AT, UNLIMITED, _auth, seeded_corpus
 
 CORPUS_SIZE = 120
 SEED = 20261202
 _WINDOW_HEADERS = frozenset({"x-ratelimit-reset"})
+UNKNOWN_KEY = "sk_test_" + "0" * 40
 
 
 def _compiled() -> float:
@@ -59,7 +61,10 @@ async def test_compiled_answers_match_the_standard_path(backend: Backend) -> Non
     ):
         for number in range(CORPUS_SIZE):
             document, variables = corpus.document()
-            secret = secrets[0] if rng.random() < 0.75 else rng.choice(secrets[1:])
+            draw = rng.random()
+            secret = secrets[0] if draw < 0.7 else rng.choice(secrets[1:])
+            if draw > 0.95:
+                secret = UNKNOWN_KEY
             payload = {"query": document, "variables": variables}
             accept = rng.choice(("application/json", "application/graphql-response+json", "*/*"))
             headers = {**_auth(secret), "X-Request-Id": f"corpus-{number}", "Accept": accept}
@@ -240,7 +245,7 @@ async def test_v1_reads_match_the_standard_path(
             elif key < 0.9:
                 headers |= _auth(rng.choice(secrets[1:]))
             elif key < 0.95:
-                headers |= _auth("sk_test_" + "0" * 40)
+                headers |= _auth(UNKNOWN_KEY)
             elif key < 0.98:
                 query.append(("api_key", secrets[0]))
             target = f"{V1_PREFIX}{path}"
@@ -255,3 +260,15 @@ async def test_v1_reads_match_the_standard_path(
     # Most reads are answered on the short path, every route among them.
     assert len(answered) >= REST_CORPUS_SIZE * 0.3, len(answered)
     assert {read.path for read in reads} <= set(answered), set(answered)
+
+
+async def test_a_refused_key_is_looked_up_once_on_the_compiled_route(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    db = backend.db
+    clinic = await make_clinic(db)
+    await _owner_query(client, clinic.headers)  # the document is planned
+    with count_statements(db.engine) as counter:
+        refused = await _owner_query(client, _auth(UNKNOWN_KEY))
+    assert refused.status_code == 401
+    assert sum("api_keys" in statement for statement in counter.statements) == 1
