@@ -50,7 +50,8 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / 100).quantize(CENT)
+        # Cents shifted two places: the same Decimal as dividing and quantizing, for less.
+        return Decimal(int(value)).scaleb(-2)
 
 
 def quantize_money(value: Decimal) -> Decimal:
