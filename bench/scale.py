@@ -26,7 +26,7 @@ def measure(targets: list[Dataset], load: Load, rounds: int) -> list[SizeRun]:
         server = servers.clinova(target.database_url)
         # run_interleaved keeps a best round per server name: each size needs its own.
         server.name = f"clinova-scale-{target.label}"
-        entries.append((server, scenarios.scale(found.deep, cursor), target.key))
+        entries.append((server, scenarios.scale(found.deep, cursor, found.owner_id), target.key))
         whole = f" of {target.owners} in the database" if target.owners else ""
         descriptions.append(
             f"`{target.database}`: {found.owner_count} owners in the key's clinic{whole}; "

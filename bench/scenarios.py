@@ -156,6 +156,8 @@ SCALE_SEARCH = "REST search 'smi'"
 SCALE_GRAPHQL_SEARCH = "GraphQL search 'smi', first 50"
 SCALE_KEYSET = "GraphQL keyset page at n-60"
 SCALE_OFFSET = "REST deep offset n-60"
+SCALE_LIST = "REST list 50 owners"
+SCALE_BY_ID = "REST owner by id"
 SEARCH_PAGE = '{ owners(search: "smi", first: 50) { nodes { id firstName lastName email } } }'
 KEYSET_PAGE = (
     "query($after: String) { owners(first: 50, after: $after) "
@@ -163,9 +165,12 @@ KEYSET_PAGE = (
 )
 
 
-def scale(deep: int, cursor: str | None) -> list[Scenario]:
+def scale(deep: int, cursor: str | None, owner_id: str) -> list[Scenario]:
     """`cursor` is the endCursor of the owner just before position `deep`."""
     return [
+        # The first page with its exact total (the clinic's counter), and one owner with pets.
+        Scenario(SCALE_LIST, "/api/v1/owners?limit=50"),
+        Scenario(SCALE_BY_ID, f"/api/v1/owners/{owner_id}"),
         Scenario(SCALE_SEARCH, "/api/v1/owners?search=smi"),
         # The same search without REST's total: the page alone, as GraphQL serves it.
         graphql(SCALE_GRAPHQL_SEARCH, SEARCH_PAGE),
