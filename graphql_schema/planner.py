@@ -165,6 +165,9 @@ class PlannedDocument:
 
 # Like strawberry's parser and validation caches, bounded; the oldest goes first.
 MAX_DOCUMENTS = 256
+# A document's flags take 2^n values: only the first few are kept (the others are
+# compiled each time they run), so that one document cannot fill the process.
+MAX_PLANS_PER_DOCUMENT = 16
 _DOCUMENTS: OrderedDict[tuple[str, str | None], PlannedDocument] = OrderedDict()
 
 
@@ -186,7 +189,8 @@ def _remember(
         planned = _DOCUMENTS[key] = PlannedDocument(document, _flags(document), {})
         while len(_DOCUMENTS) > MAX_DOCUMENTS:
             _DOCUMENTS.popitem(last=False)
-    planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
+    if len(planned.plans) < MAX_PLANS_PER_DOCUMENT:
+        planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
 
 
 def _flags(document: DocumentNode) -> tuple[str, ...]:

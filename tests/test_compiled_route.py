@@ -23,6 +23,7 @@ from app import api_keys
 from app.database import write_transaction
 from app.observability import GRAPHQL_EXECUTIONS
 from app.tenancy import mark_unscoped
+from graphql_schema.planner import MAX_PLANS_PER_DOCUMENT, planned_document
 from rest_compat import compiled_route
 from rest_compat.router import V1_PREFIX, V1_ROUTERS
 from tests.conftest import Backend, app_client
@@ -272,3 +273,27 @@ async def test_a_refused_key_is_looked_up_once_on_the_compiled_route(
         refused = await _owner_query(client, _auth(UNKNOWN_KEY))
     assert refused.status_code == 401
     assert sum("api_keys" in statement for statement in counter.statements) == 1
+
+
+async def test_one_document_keeps_a_bounded_number_of_plans(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    # Given a document whose six flags take 64 values
+    clinic = await make_clinic(backend.db)
+    await make_owner(backend.db, clinic.clinic_id)
+    flags = [f"f{i}" for i in range(6)]
+    declared = ", ".join(f"${flag}: Boolean!" for flag in flags)
+    fields = " ".join(f"{flag}: firstName @include(if: ${flag})" for flag in flags)
+    query = f"query Flags({declared}) {{ owners(first: 1) {{ nodes {{ id {fields} }} }} }}"
+    # when every value is asked for, twice
+    for _ in range(2):
+        for value in range(2 ** len(flags)):
+            variables = {flag: bool(value >> i & 1) for i, flag in enumerate(flags)}
+            payload = {"query": query, "variables": variables}
+            answer = await client.post("/graphql", json=payload, headers=clinic.headers)
+            (owner,) = answer.json()["data"]["owners"]["nodes"]
+            assert len(owner) == 1 + bin(value).count("1")
+    # then each answers, and the document keeps no more plans than its bound
+    planned = planned_document(query, None)
+    assert planned is not None
+    assert len(planned.plans) == MAX_PLANS_PER_DOCUMENT
