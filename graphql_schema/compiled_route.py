@@ -122,7 +122,7 @@ class CompiledQueries(HttpMiddleware):
             return None
         plan = planned.plan(executor.variable_values.coerced)
         principal = clinova.principal
-        if plan is None or not all(may(principal, scope) for scope in plan.scopes):
+        if plan is None or not all(may(principal, required) for required in plan.scopes):
             return None
         if overlong_arguments(document, None, variables):
             return None
