@@ -9,13 +9,14 @@ the same things in the same order:
 
 - the parameters, validated by FastAPI's own functions for the route's fields;
   one FastAPI would refuse goes to the standard path, which says why;
-- the key and its clinic (app.http.dependencies.clinic_session), one unit of
-  the key's budget, then the route's scopes, then the endpoint itself; a
-  refusal on the way (401, 429, 403, an unknown id) is raised, and the app's
-  error boundary renders it with the v1 envelope as FastAPI's exception
-  handlers would, having spent what the standard path spends;
-- the endpoint's answer validated and written by the route's response model,
-  as FastAPI writes it.
+- the route's own dependencies, called directly: the key, its clinic and one
+  unit of budget (app.http.dependencies.open_request_context), then the route's
+  scopes (its Scoped context); then the endpoint itself. A refusal on the way
+  (401, 429, 403, an unknown id) is raised, and the app's error boundary
+  renders it with the v1 envelope as FastAPI's exception handlers would,
+  having spent what the standard path spends;
+- the endpoint's answer written by FastAPI's own serialize_response through
+  the route's response model.
 
 `tests/test_compiled_route.py` holds both paths to the same status, headers and bytes.
 """
@@ -27,18 +28,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.utils import request_params_to_args
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, serialize_response
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.context import RequestContext
-from app.database import Database
 from app.http import HttpMiddleware
-from app.http.dependencies import clinic_session
-from app.key_cache import KeyCache
-from app.rate_limits import RateLimiter
-from app.scopes import require_scope
+from app.http.dependencies import open_request_context
 from rest_compat.auth import Scoped
 
 
@@ -106,29 +103,16 @@ class CompiledReads(HttpMiddleware):
         values = _parameters(route, match.groupdict(), query)
         if values is None:
             return None
-        app_state = scope["app"].state
-        db: Database = app_state.db
-        cache: KeyCache = app_state.key_cache
-        limiter: RateLimiter = app_state.rate_limiter
-        authorization = dict(scope["headers"]).get(b"authorization")
-        state = scope.setdefault("state", {})
         scope["route"] = route  # the access log and metrics name the request by it
-        # From here a refusal (the key, its budget, a scope, an unknown id) is
-        # raised: the app's error boundary renders it as FastAPI's handlers would.
-        async with clinic_session(
-            db, cache, authorization.decode("latin-1") if authorization else None,
-            scope["query_string"].decode("latin-1"),
-        ) as (session, principal):  # fmt: skip
-            state["principal"] = principal
-            state["budget"] = await limiter.charge(principal, 1)
-            for required in read.context.scopes:
-                require_scope(principal, required)
-            context = RequestContext(
-                session=session, principal=principal, request_id=state["request_id"],
-                settings=db.settings,
-            )  # fmt: skip
+        request = Request(scope)
+        # The route's own dependencies, called as FastAPI calls them: the key, its
+        # clinic and one unit (app.http.dependencies), then the route's scopes. A
+        # refusal on the way, or the endpoint's (an unknown id), is raised: the
+        # app's error boundary renders it as FastAPI's handlers would.
+        async with open_request_context(request, cost=1) as context:
+            await read.context(request, None, context)
             answer = await route.endpoint(**{read.context_name: context}, **values)
-            return _response(route, answer)
+            return await _response(route, answer)
 
 
 def _parameters(
@@ -143,22 +127,18 @@ def _parameters(
     return {**path, **values}
 
 
-def _response(route: APIRoute, answer: Any) -> Response:
+async def _response(route: APIRoute, answer: Any) -> Response:
     """The endpoint's answer as FastAPI writes it through the route's response model."""
-    field = route.response_field
-    assert field is not None
-    value, errors = field.validate(answer, {}, loc=("response",))
-    if errors:
-        raise TypeError(f"{route.path} answered what its response model refuses: {errors}")
-    content = field.serialize_json(
-        value,
+    content = await serialize_response(
+        field=route.response_field,
+        response_content=answer,
         include=route.response_model_include,
         exclude=route.response_model_exclude,
         by_alias=route.response_model_by_alias,
         exclude_unset=route.response_model_exclude_unset,
         exclude_defaults=route.response_model_exclude_defaults,
         exclude_none=route.response_model_exclude_none,
+        dump_json=True,
     )
-    return Response(
-        content=content, media_type="application/json", status_code=route.status_code or 200
-    )
+    status = route.status_code or 200
+    return Response(content=content, media_type="application/json", status_code=status)

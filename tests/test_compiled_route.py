@@ -210,9 +210,9 @@ async def test_v1_reads_match_the_standard_path(
     answered: list[str] = []
     respond = compiled_route._response
 
-    def counted(route: APIRoute, answer: Any) -> Response:
+    async def counted(route: APIRoute, answer: Any) -> Response:
         answered.append(route.path)
-        return respond(route, answer)
+        return await respond(route, answer)
 
     async with app_client(url, **UNLIMITED) as explorer:
         ids = await _rest_ids(explorer, secrets[0], reads)
