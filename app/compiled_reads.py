@@ -93,22 +93,24 @@ class LevelRead:
 
 def _compile(read: LevelRead, dialect: Dialect) -> _Compiled:
     statement = read.statement(dialect.name)
-    compiled = statement.compile(dialect=dialect)
-    parameters = tuple(compiled.positiontup or ())
-    binds = compiled.binds
+    return _driver_form(statement, statement.compile(dialect=dialect), dialect)
+
+
+def _driver_form(query: Select[Any], sql_compiled: Any, dialect: Dialect) -> _Compiled:
+    """What running SQLAlchemy's compiled statement on the driver needs, decided once."""
+    parameters = tuple(sql_compiled.positiontup or ())
+    processors = sql_compiled._bind_processors
+    # Named as the ORM's result names them: by attribute, not by column name.
+    selected = [(entry["name"], entry["type"]) for entry in query.column_descriptions]
     return _Compiled(
-        sql=compiled.string,
+        sql=sql_compiled.string,
         parameters=parameters,
-        bind=tuple(
-            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in parameters
-        ),
+        bind=tuple(processors.get(name) for name in parameters),
         results=tuple(
-            column.type.dialect_impl(dialect).result_processor(
-                dialect, _coltype(column.type, dialect)
-            )
-            for column in read.selected
+            type_.dialect_impl(dialect).result_processor(dialect, _coltype(type_, dialect))
+            for _name, type_ in selected
         ),
-        make_row=row_type(tuple(column.key for column in read.selected))._make,
+        make_row=row_type(tuple(name for name, _type in selected))._make,
     )
 
 
@@ -329,20 +331,7 @@ def _shape(query: Select[Any], cache_key: Any, dialect: Dialect) -> _Shape | Non
     sql_compiled: Any = dialect.statement_compiler(dialect, query, cache_key=cache_key)
     if sql_compiled.literal_execute_params or sql_compiled.post_compile_params:
         return None  # rendered per execution: SQLAlchemy's own path handles those
-    parameters = tuple(sql_compiled.positiontup or ())
-    processors = sql_compiled._bind_processors
-    # Named as the ORM's result names them: by attribute, not by column name.
-    selected = [(entry["name"], entry["type"]) for entry in query.column_descriptions]
-    compiled = _Compiled(
-        sql=sql_compiled.string,
-        parameters=parameters,
-        bind=tuple(processors.get(name) for name in parameters),
-        results=tuple(
-            type_.dialect_impl(dialect).result_processor(dialect, _coltype(type_, dialect))
-            for _name, type_ in selected
-        ),
-        make_row=row_type(tuple(name for name, _type in selected))._make,
-    )
+    compiled = _driver_form(query, sql_compiled, dialect)
     return _Shape(compiled, sql_compiled)
 
 
