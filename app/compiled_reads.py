@@ -164,6 +164,27 @@ def _level_read(
     return LevelRead(model=model, key=key, selected=selected, order_by=order_by, name=name)
 
 
+def rendered_level_read(
+    model: type[Any],
+    key: InstrumentedAttribute[Any],
+    order_by: tuple[ColumnElement[Any], ...],
+    selected: tuple[Any, ...],
+) -> LevelRead:
+    """A level of expressions over the model's columns (graphql_schema.rendered's JSON text).
+
+    Kept by the expressions' SQL: a plan compiled again finds its statement compiled.
+    """
+    made_key = (model, key, order_by, tuple(f"{item.key} {item}" for item in selected))
+    made = _MADE.get(made_key)
+    if made is None:
+        by = "".join(part.title() for part in key.key.split("_"))
+        name = f"{model.__name__}TextBy{by}"
+        made = _MADE[made_key] = LevelRead(
+            model=model, key=key, selected=selected, order_by=order_by, name=name
+        )
+    return made
+
+
 _MADE: dict[tuple[object, ...], LevelRead] = {}
 
 

@@ -27,6 +27,7 @@ same bytes and headers on a generated corpus.
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
@@ -114,7 +115,10 @@ class CompiledQueries(HttpMiddleware):
         clinova: RequestContext,
     ) -> Response | None:
         context = GraphQLContext(
-            clinova, planned=True, max_response_bytes=clinova.settings.max_response_bytes
+            clinova,
+            planned=True,
+            rendered=True,
+            max_response_bytes=clinova.settings.max_response_bytes,
         )
         document, graphql_schema = planned.document, schema._schema
         executor = PlannedExecutor.build(graphql_schema, document, None, context, variables)
@@ -135,7 +139,9 @@ class CompiledQueries(HttpMiddleware):
         except ClinovaError:
             return None
         try:
-            data = await executor.run(plan)
+            # Written here, before anything is charged: what orjson cannot write (a
+            # JSON field's integer beyond 64 bits) the standard path writes otherwise.
+            data = orjson.Fragment(orjson.dumps(await executor.run(plan)))
         except Exception:  # the standard path answers, and charges, as if this never ran
             await limiter.settle(reservation, 0)
             return None

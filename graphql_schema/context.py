@@ -17,12 +17,17 @@ class GraphQLContext(BaseContext):
         clinova: RequestContext | None,
         *,
         planned: bool = False,
+        rendered: bool = False,
         max_response_bytes: int = 0,
     ) -> None:
         super().__init__()
         self.clinova = clinova
         # Whether graphql_schema.planner may run this request's query.
         self.planned = planned
+        # Whether it may answer relationships with the text PostgreSQL wrote
+        # (graphql_schema.rendered): only where the answer is written with orjson,
+        # which takes the text as it is.
+        self.rendered = rendered
         # Nodes of the answer (graphql_schema.cost), counted by the executor building it.
         self.nodes = 0
         self.response_budget = ResponseBudget(max_response_bytes)

@@ -25,14 +25,17 @@ standard executor does (graphql_schema.counted_execution), a level at a time,
 and stops once the answer is over its byte bound.
 """
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from types import NoneType
 from typing import Any, cast
 
+import orjson
 from graphql import (
     DocumentNode,
     ExecutableDefinitionNode,
@@ -57,14 +60,16 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from app.compiled_reads import LevelRead, load_level
+from app.compiled_reads import LevelRead, fetch_level, load_level
 from app.context import RequestContext
+from app.ids import looks_like_id
 from app.observability import GRAPHQL_EXECUTIONS
 from app.relationships import Relation
 from app.scopes import require_scope
 from graphql_schema.cost import is_json, leaf_cost
 from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
+from graphql_schema.rendered import Rendering, Slot, Unrendered, rendering
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
 # Scalars whose output coercion returns a value of this Python type unchanged
@@ -135,6 +140,9 @@ class _Selection:
     plan: _FieldPlan | None
     inner: "_ObjectPlan | None"  # an object-typed field's own selection
     attributes: frozenset[str]  # what a relationship's rows must carry for `inner`
+    # A relationship's objects as PostgreSQL writes them (graphql_schema.rendered), by
+    # dialect, made on the first run there; None: completed in Python.
+    renderings: dict[str, Rendering | None] = dataclasses.field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -370,13 +378,121 @@ class PlannedExecutor(CountingExecutor):
                     result[response_key] = type_name
                 budget.spend(column_size([type_name]) * len(results))
                 continue
-            values = await self._resolve(selection, objects)
-            completed = await self._complete(selection.field_def.type, selection, values)
+            rendered = self._rendering(selection)
+            if rendered is None:
+                values = await self._resolve(selection, objects)
+                completed = await self._complete(selection.field_def.type, selection, values)
+            else:
+                completed = await self._rendered(selection, rendered, objects)
             for result, value in zip(results, completed, strict=True):
                 result[response_key] = value
             if budget.exceeded:
                 raise _Decline("over the answer's byte bound")
         return results
+
+    # A relationship's objects written by PostgreSQL (graphql_schema.rendered).
+
+    def _rendering(self, selection: _Selection) -> Rendering | None:
+        plan = selection.plan
+        if plan is None or plan.relation is None or not self.context_value.rendered:
+            return None
+        dialect = self._request.session.get_bind().dialect.name
+        if dialect not in selection.renderings:
+            made = None
+            if dialect == "postgresql":
+                assert selection.inner is not None
+                with suppress(Unrendered):  # Python completes the level
+                    made = rendering(plan.relation, selection.inner)
+            selection.renderings[dialect] = made
+        return selection.renderings[dialect]
+
+    async def _rendered(
+        self, selection: _Selection, rendered: Rendering, objects: list[Any]
+    ) -> list[Any]:
+        """The field's value for every object: its JSON text, or None (null)."""
+        for scope in rendered.scopes:
+            require_scope(self._request.principal, scope)
+        keys = list(map(attrgetter(rendered.relation.parent_key), objects))
+        answer = self.context_value
+        values: list[Any] = []
+        for text, nodes in await self._texts(rendered, keys):
+            if text is None:
+                values.append(None)
+                continue
+            encoded = text.encode()
+            answer.nodes += nodes
+            # More than the standard executor counts (it leaves out brackets and
+            # commas): where this is over the bound, it decides.
+            answer.response_budget.spend(len(encoded))
+            values.append(orjson.Fragment(encoded))
+        return values
+
+    async def _texts(self, rendered: Rendering, keys: list[Any]) -> list[tuple[str | None, int]]:
+        """For each parent's key, the field's JSON text (None: null) and the nodes it holds."""
+        relation = rendered.relation
+        wanted = [key for key in dict.fromkeys(keys) if key is not None]
+        if not relation.many:
+            # What is not shaped like an id names no row (and a NUL never reaches PostgreSQL).
+            wanted = [key for key in wanted if looks_like_id(key)]
+        rows = await fetch_level(self._request.session, rendered.read, wanted) if wanted else []
+        filled = [await self._slot_texts(slot, rows) for slot in rendered.slots]
+        segments = [attrgetter(label) for label in rendered.segments]
+        key_of = attrgetter(relation.key.key)
+        objects: dict[Any, list[str]] = {}
+        held: dict[Any, int] = {}
+        for position, row in enumerate(rows):
+            parts: list[str] = []
+            nodes = 1
+            for index, segment in enumerate(segments):
+                text = segment(row)
+                if text is None:  # a null or a value the standard executor refuses
+                    raise _Decline("a value the standard executor refuses")
+                parts.append(text)
+                if index < len(filled):
+                    inner_text, inner_nodes = filled[index][position]
+                    parts.append(inner_text)
+                    nodes += inner_nodes
+            key = key_of(row)
+            objects.setdefault(key, []).append("".join(parts))
+            held[key] = held.get(key, 0) + nodes
+        if relation.many:
+            return [
+                (None, 0)
+                if key is None
+                else ("[" + ",".join(objects.get(key, ())) + "]", held.get(key, 0))
+                for key in keys
+            ]
+        return [(objects[key][0], held[key]) if key in objects else (None, 0) for key in keys]
+
+    async def _slot_texts(self, slot: Slot, rows: list[Any]) -> list[tuple[str, int]]:
+        """A slot's JSON text for each row, and the nodes of each."""
+        selection = slot.selection
+        assert selection.field_def is not None
+        non_null = isinstance(selection.field_def.type, GraphQLNonNull)
+        if slot.inner is not None:
+            keys = list(map(attrgetter(slot.inner.relation.parent_key), rows))
+            texts = await self._texts(slot.inner, keys)
+            if non_null and any(text is None for text, _nodes in texts):
+                raise _Decline("null in a non-null position")
+            return [("null", 0) if text is None else (text, nodes) for text, nodes in texts]
+        # Completed as the planner completes any leaf; what it spent is spent again
+        # with the whole text, and its nodes are counted per value, for each object.
+        answer = self.context_value
+        spent, nodes = answer.response_budget.spent, answer.nodes
+        values = await self._resolve(selection, rows)
+        completed = await self._complete(selection.field_def.type, selection, values)
+        answer.response_budget.spent, answer.nodes = spent, nodes
+        json = is_json(get_named_type(selection.field_def.type))
+        try:
+            return [
+                (
+                    orjson.dumps(value).decode(),
+                    leaf_cost(value)[0] if json and value is not None else 0,
+                )
+                for value in completed
+            ]
+        except TypeError:  # beyond orjson: the router writes the whole answer otherwise
+            raise _Decline("a value orjson cannot write") from None
 
     async def _resolve(self, selection: _Selection, objects: list[Any]) -> list[Any]:
         plan, field_def = selection.plan, selection.field_def

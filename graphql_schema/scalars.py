@@ -7,6 +7,8 @@ from strawberry.scalars import JSON
 from app.timestamps import format_timestamp, parse_timestamp
 
 DateTime = NewType("DateTime", datetime)
+# The scalar's GraphQL name (graphql_schema.rendered writes its columns in SQL).
+DATETIME = "DateTime"
 
 
 def _parse(value: Any) -> datetime:
@@ -21,7 +23,7 @@ def _parse(value: Any) -> datetime:
 
 SCALAR_MAP: dict[object, Any] = {
     DateTime: strawberry.scalar(
-        name="DateTime",
+        name=DATETIME,
         description=(
             "A UTC instant as ISO 8601 with milliseconds and Z (2026-01-15T14:30:00.000Z). "
             "As input, a date (2026-01-15, midnight UTC) or any ISO 8601 timestamp, "
@@ -32,4 +34,4 @@ SCALAR_MAP: dict[object, Any] = {
     )
 }
 
-__all__ = ["JSON", "SCALAR_MAP", "DateTime"]
+__all__ = ["DATETIME", "JSON", "SCALAR_MAP", "DateTime"]

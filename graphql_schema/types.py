@@ -13,6 +13,7 @@ from app.rows import InvoiceItemRow, InvoiceRow, PetRow
 from app.timestamps import midnight_utc
 from graphql_schema.permissions import requires
 from graphql_schema.relations import relation
+from graphql_schema.rendered import midnight, money_float, written
 from graphql_schema.scalars import JSON, DateTime
 
 # Registers the core enum with GraphQL; annotations use models.InvoiceStatus itself.
@@ -61,7 +62,11 @@ class Pet:
     created_at: DateTime = strawberry.field(description="When the pet was created.")
     updated_at: DateTime = strawberry.field(description="When the pet last changed.")
 
-    @strawberry.field(description="Date of birth, as midnight UTC.", graphql_type=DateTime | None)
+    @strawberry.field(
+        description="Date of birth, as midnight UTC.",
+        graphql_type=DateTime | None,
+        metadata=written(models.Pet.birthdate, midnight),
+    )
     def birthdate(self, root: strawberry.Parent[PetRow]) -> datetime | None:
         return midnight_utc(root.birthdate) if root.birthdate else None
 
@@ -105,7 +110,9 @@ class InvoiceItem:
     name: str = strawberry.field(description="What was billed.")
     quantity: int = strawberry.field(description="How many.")
 
-    @strawberry.field(description="Unit price.")
+    @strawberry.field(
+        description="Unit price.", metadata=written(models.InvoiceItem.price, money_float)
+    )
     def price(self, root: strawberry.Parent[InvoiceItemRow]) -> float:
         return float(root.price)
 
@@ -118,7 +125,10 @@ class Invoice:
     created_at: DateTime = strawberry.field(description="When the invoice was created.")
     updated_at: DateTime = strawberry.field(description="When the invoice last changed.")
 
-    @strawberry.field(description="Sum of price * quantity over the items.")
+    @strawberry.field(
+        description="Sum of price * quantity over the items.",
+        metadata=written(models.Invoice.total_amount, money_float),
+    )
     def total_amount(self, root: strawberry.Parent[InvoiceRow]) -> float:
         return float(root.total_amount)
 

@@ -1,0 +1,261 @@
+"""A relationship's objects written as JSON text by PostgreSQL, a level at a time.
+
+Completing a dashboard in Python is thousands of objects and timestamps: each
+row decoded, each datetime made, formatted and written again by orjson. On
+PostgreSQL a level whose fields are plain columns is instead selected as the
+text of its objects: `{"id":` || to_json(id) || `,"createdAt":` || to_char(...)
+|| `}`. Python only joins each object's text with its children's and each
+parent's list, and the answer takes the text verbatim (orjson.Fragment).
+
+An object's text is cut into segments at the fields PostgreSQL does not write:
+a relationship (its own level, rendered the same way) and any field the
+planner completes in Python as before (a resolver, a float, an enum, a JSON
+panel), for which the level also selects the column. A value PostgreSQL
+would write differently from the standard executor is never rendered there:
+only strings (to_json escapes as orjson does), booleans, integers in GraphQL's
+32-bit range and timestamp columns (the contract's format, truncated to the
+millisecond as app.timestamps does). A non-null field whose value is null or
+out of range makes its segment NULL, and the plan declines: the standard
+executor answers with its error.
+
+The level statement is a LevelRead (app.compiled_reads): the relationship's
+declaration, tenancy's clinic predicate, compiled once; the tenancy test
+inspects it with every other level.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from operator import add
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLString,
+    get_named_type,
+    get_nullable_type,
+)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Enum,
+    Float,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+)
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeEngine
+
+from app.column_types import UTCDateTime
+from app.compiled_reads import LevelRead, rendered_level_read
+from app.models import columns
+from app.relationships import Relation
+from graphql_schema.scalars import DATETIME
+
+if TYPE_CHECKING:
+    from graphql_schema.planner import _ObjectPlan, _Selection
+
+# GraphQL's Int: graphql-core refuses to serialize a value outside it.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+# app.timestamps.format_timestamp's format; AT TIME ZONE makes it the session's zone's no matter.
+_TIMESTAMP = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
+
+
+class Unrendered(Exception):
+    """A field PostgreSQL cannot write and the slots do not join: Python completes the level."""
+
+
+@dataclass(frozen=True, eq=False)
+class Slot:
+    """A field between segments: its value is joined in by Python."""
+
+    selection: "_Selection"
+    inner: "Rendering | None"  # a relationship's objects; None: a leaf the planner completes
+
+
+@dataclass(frozen=True, eq=False)
+class Rendering:
+    """How one relationship's objects are read as text, and what Python joins into them."""
+
+    relation: Relation
+    read: LevelRead
+    # The row attributes holding segments, and the slots between them: segment, slot, segment...
+    segments: tuple[str, ...]
+    slots: tuple[Slot, ...]
+    scopes: frozenset[str]  # every scope a field of these objects (and their children's) checks
+
+
+def rendering(relation: Relation, plan: "_ObjectPlan") -> Rendering:
+    """The rendering of `plan`'s objects, read through `relation`."""
+    model = relation.model
+    by_name = {column.key: column for column in columns(model)}
+    pieces: list[ColumnElement[str]] = []
+    segments: list[ColumnElement[str]] = []
+    slots: list[Slot] = []
+    raw: dict[str, Any] = {relation.key.key: relation.key}  # the rows are grouped by it
+    scopes: set[str] = set()
+    for position, selection in enumerate(plan.selections):
+        pieces.append(
+            _text(("{" if position == 0 else ",") + orjson.dumps(selection.key).decode() + ":")
+        )
+        if selection.field_def is None:
+            pieces.append(_text(orjson.dumps(plan.type_.name).decode()))
+            continue
+        assert selection.plan is not None
+        scopes.update(selection.plan.scopes)
+        written = _written(selection, by_name)
+        if written is not None:
+            pieces.append(written)
+            continue
+        segments.append(reduce(add, pieces))
+        pieces = []
+        inner_relation = selection.plan.relation
+        if inner_relation is not None:
+            assert selection.inner is not None
+            inner = rendering(inner_relation, selection.inner)
+            scopes.update(inner.scopes)
+            raw[inner_relation.parent_key] = getattr(model, inner_relation.parent_key)
+            slots.append(Slot(selection, inner))
+        else:
+            if isinstance(get_nullable_type(selection.field_def.type), GraphQLList):
+                raise Unrendered(selection.key)  # its items' nodes are counted one by one
+            # What a resolver reads, as the planner's levels select it: the field's own
+            # column, and the row's id.
+            for name in (selection.plan.field.python_name, "id"):
+                if name in by_name:
+                    raw[name] = by_name[name]
+            slots.append(Slot(selection, None))
+    pieces.append(_text("}"))
+    segments.append(reduce(add, pieces))
+    labels = tuple(f"segment{i}" for i in range(len(segments)))
+    labelled = (segment.label(label) for segment, label in zip(segments, labels, strict=True))
+    selected = (*raw.values(), *labelled)
+    order_by = relation.order_by if relation.many else ()
+    read = rendered_level_read(model, relation.key, order_by, selected)
+    return Rendering(relation, read, labels, tuple(slots), frozenset(scopes))
+
+
+def _text(value: str) -> ColumnElement[str]:
+    """A constant of the SQL text: in the statement, not a parameter of each execution."""
+    return literal_column(_quoted(value), Text)
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def float_json(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """A double as orjson writes it (shortest, with `.0` when integral), or NULL.
+
+    NULL where the two would differ (exponents: below 1e-4 or from 1e15) and
+    where GraphQL refuses the value (NaN, infinities; PostgreSQL sorts NaN above
+    every number): the plan declines, and the standard executor answers.
+    """
+    text = cast(value, Text)
+    magnitude = func.abs(value)
+    return case(
+        (
+            value == literal_column("0"),
+            case((text == _text("-0"), _text("-0.0")), else_=_text("0.0")),
+        ),
+        (
+            (value == func.trunc(value)) & (magnitude < literal_column("1e15")),
+            cast(cast(func.trunc(value), BigInteger), Text) + _text(".0"),
+        ),
+        ((magnitude >= literal_column("1e-4")) & (magnitude < literal_column("1e15")), text),
+    )
+
+
+def money_float(cents: ColumnElement[Any]) -> ColumnElement[str]:
+    """float() of app.column_types.Money's Decimal: cents / 100 rounds to the same double."""
+    return float_json(cast(cents, Float) / literal_column("100.0"))
+
+
+def midnight(day: ColumnElement[Any]) -> ColumnElement[str]:
+    """app.timestamps.midnight_utc of a date, as the DateTime scalar writes it."""
+    return _text('"') + func.to_char(day, _text("YYYY-MM-DD")) + _text('T00:00:00.000Z"')
+
+
+@dataclass(frozen=True)
+class _Written:
+    column: str  # the model's attribute the resolver reads
+    sql: Callable[[ColumnElement[Any]], ColumnElement[str]]
+
+
+_WRITTEN = "clinova.written"
+
+
+def written(
+    attribute: InstrumentedAttribute[Any], sql: Callable[[ColumnElement[Any]], ColumnElement[str]]
+) -> dict[str, Any]:
+    """A resolver field's metadata: its value is `sql` of the column, as PostgreSQL writes it.
+
+    What the resolver returns and what `sql` writes must be the same JSON: the
+    differential corpus (tests/test_compiled_route.py) compares them.
+    """
+    return {_WRITTEN: _Written(attribute.key, sql)}
+
+
+def _written(selection: "_Selection", by_name: dict[str, Any]) -> ColumnElement[str] | None:
+    """The field's JSON as PostgreSQL writes it, or None: Python completes it."""
+    plan, field_def = selection.plan, selection.field_def
+    assert plan is not None and field_def is not None
+    if plan.relation is not None or field_def.args:
+        return None
+    declared = plan.field.metadata.get(_WRITTEN)
+    if plan.field.base_resolver is not None:
+        if not isinstance(declared, _Written) or declared.column not in by_name:
+            return None
+        column = by_name[declared.column]
+        json: ColumnElement[str] | None = declared.sql(column)
+    else:
+        column = by_name.get(plan.field.python_name)
+        if column is None:
+            return None
+        json = _json(get_named_type(field_def.type), column, column.type)
+    if json is None:
+        return None
+    if isinstance(field_def.type, GraphQLNonNull):
+        return json  # NULL when the value is: the segment is NULL, and the plan declines
+    return case((column.is_(None), _text("null")), else_=json)
+
+
+def _json(named: Any, column: Any, type_: TypeEngine[Any]) -> ColumnElement[str] | None:
+    if isinstance(named, GraphQLEnumType) and isinstance(type_, Enum):
+        # SQLAlchemy stores a member's name, which is the GraphQL enum's value; a
+        # name it does not know the standard executor refuses.
+        if set(type_.enums) != set(named.values):
+            return None
+        known = column.in_([literal_column(_quoted(name)) for name in type_.enums])
+        return case((known, cast(func.to_json(column), Text)))
+    if named in (GraphQLString, GraphQLID) and isinstance(type_, String) and not _enum(type_):
+        return cast(func.to_json(column), Text)
+    if named is GraphQLFloat and isinstance(type_, Float):
+        return float_json(column)
+    if named is GraphQLBoolean and isinstance(type_, Boolean):
+        return case((column, _text("true")), (~column, _text("false")))
+    if named is GraphQLInt and isinstance(type_, Integer):
+        within = column.between(literal_column(str(_INT_MIN)), literal_column(str(_INT_MAX)))
+        return case((within, cast(column, Text)))
+    if named.name == DATETIME and isinstance(type_, UTCDateTime):
+        written = func.to_char(column.op("AT TIME ZONE")(_text("UTC")), _text(_TIMESTAMP))
+        return _text('"') + written + _text('"')  # digits, dashes and colons: nothing to escape
+    return None
+
+
+def _enum(type_: TypeEngine[Any]) -> bool:
+    # SQLAlchemy's Enum is a String; its GraphQL type is an enum, but not if a schema said String.
+    return bool(getattr(type_, "enums", None))

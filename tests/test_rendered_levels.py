@@ -1,0 +1,137 @@
+"""Levels written as JSON text by PostgreSQL answer the standard path's bytes, or decline.
+
+graphql_schema.rendered writes a relationship's objects in SQL on PostgreSQL;
+these values are where its SQL and the standard executor's Python could part:
+escapes, doubles (integral, signed zero, exponents), money as a float, dates
+as midnight, enums, JSON panels, nulls, GraphQL's 32-bit Int and the answer's
+byte bound. Each document goes twice to an instance with the short path and
+twice to one without; the second sight must be the same bytes and headers,
+answered by the short path where every value is representable, and by the
+standard path (declined) where one is not.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import count
+from typing import Any
+
+import httpx
+import pytest
+
+from app.compiled_reads import made_level_reads
+from app.models import InvoiceStatus
+from tests.conftest import Backend, app_client
+from tests.factories import (
+    make_clinic,
+    make_invoice,
+    make_owner,
+    make_pet,
+    make_record,
+)
+from tests.graphql_client import count_statements
+from tests.test_compiled_route import _comparable, _compiled
+from tests.test_planned_execution import UNLIMITED, _assert_clinic_bound
+
+EVERY_FIELD = """query($id: ID!) { owner(id: $id) { id pets { __typename id name species breed
+  weight neutered birthdate createdAt updatedAt owner { id email }
+  medicalRecords { id date title description diagnosis bloodTest urineTest createdById
+    createdAt updatedAt pet { name }
+    invoices { id invoiceNumber status totalAmount createdAt
+      items { name quantity price } owner { lastName } pet { id } medicalRecord { title } } }
+  invoices { id status totalAmount } } } }"""
+
+AWKWARD_TEXT = 'He said "hi" \\ \x01\x1f\x7f \u00e9 \U0001f600 \u2028 \ufeff'
+# Doubles PostgreSQL writes as orjson does, and those it declines (exponents).
+WRITTEN_WEIGHTS = (0.0, -0.0, 12.0, 4.76, 0.1 + 0.2, 123456.789, 1e-4, None)
+DECLINED_WEIGHTS = (1e-5, 1e15, 2.5e300)
+_NUMBERS = count()
+
+
+async def _pet_with_history(backend: Backend, clinic_id: str, weight: float | None) -> str:
+    db = backend.db
+    owner = await make_owner(db, clinic_id, first_name=AWKWARD_TEXT, email=None)
+    pet = await make_pet(
+        db, clinic_id, owner.id, name=AWKWARD_TEXT, breed=None, weight=weight,
+        birthdate=date(2020, 2, 29) if weight else None,
+    )  # fmt: skip
+    record = await make_record(
+        db, clinic_id, pet.id, description="line\nbreak\ttab",
+        blood_test={"wbc": {"value": 7.1, "unit": "10^9/L", "flags": [None, True, "é"]}},
+        created_at=datetime(2026, 3, 4, 5, 6, 7, 999_999, tzinfo=UTC),
+    )  # fmt: skip
+    for cents, status in (
+        (Decimal("0.00"), InvoiceStatus.PAID), (Decimal("12345.67"), InvoiceStatus.UNPAID)
+    ):  # fmt: skip
+        await make_invoice(
+            db, clinic_id, owner.id, number=f"INV-2026-{next(_NUMBERS):06d}", total_amount=cents,
+            status=status, pet_id=pet.id, medical_record_id=record.id,
+        )  # fmt: skip
+    return owner.id
+
+
+async def _both(
+    backend: Backend, owner_ids: list[str], headers: dict[str, str], **settings: Any
+) -> list[tuple[bool, bool]]:
+    """For each owner: whether the short path answered, and wrote a level in SQL."""
+    url = backend.settings.database_url
+    answered = []
+    async with (
+        app_client(url, **UNLIMITED, **settings) as short,
+        app_client(url, graphql_planner=False, compiled_routes=False, **UNLIMITED, **settings)
+        as standard,
+    ):  # fmt: skip
+        for number, owner_id in enumerate(owner_ids):
+            payload = {"query": EVERY_FIELD, "variables": {"id": owner_id}}
+            headers = {**headers, "X-Request-Id": f"rendered-{number}"}
+            for sight in ("first", "second"):
+                before = _compiled()
+                with count_statements(short._transport.app.state.db.engine) as statements:  # type: ignore[attr-defined]
+                    fast = await short.post("/graphql", json=payload, headers=headers)
+                slow = await standard.post("/graphql", json=payload, headers=headers)
+                assert _comparable(fast) == _comparable(slow), (sight, owner_id, fast.text)
+            rendered = any("to_json" in statement for statement in statements.statements)
+            answered.append((_compiled() > before, rendered))
+    return answered
+
+
+async def test_written_values_are_the_standard_paths_bytes(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    owners = [await _pet_with_history(backend, clinic.clinic_id, w) for w in WRITTEN_WEIGHTS]
+    answered = await _both(backend, owners, clinic.headers)
+    postgresql = backend.settings.database_url.startswith("postgresql")
+    # Every one answered on the short path; on PostgreSQL with its levels written in SQL.
+    assert answered == [(True, postgresql)] * len(owners)
+    # and every level written so keeps to the caller's clinic, as every level read does.
+    written = [read for read in made_level_reads() if "TextBy" in read.name]
+    assert len(written) >= 6 if postgresql else not written
+    for read in written:
+        _assert_clinic_bound(read.statement(backend.name))
+
+
+async def test_a_value_sql_would_write_otherwise_is_declined(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    owners = [await _pet_with_history(backend, clinic.clinic_id, w) for w in DECLINED_WEIGHTS]
+    answered = await _both(backend, owners, clinic.headers)
+    if backend.settings.database_url.startswith("postgresql"):
+        # Written by SQL, declined, answered by the standard path.
+        assert [short for short, _rendered in answered] == [False] * len(owners)
+
+
+@pytest.mark.parametrize("margin", [-40, -1, 0, 1, 40])
+async def test_the_answers_byte_bound_decides_as_on_the_standard_path(
+    backend: Backend, margin: int
+) -> None:
+    clinic = await make_clinic(backend.db)
+    owner = await _pet_with_history(backend, clinic.clinic_id, 4.5)
+    async with app_client(backend.settings.database_url, **UNLIMITED) as client:
+        sized = await client.post(
+            "/graphql", json={"query": EVERY_FIELD, "variables": {"id": owner}},
+            headers=clinic.headers,
+        )  # fmt: skip
+    assert _size(sized) > 0
+    await _both(backend, [owner], clinic.headers, max_response_bytes=_size(sized) + margin)
+
+
+def _size(response: httpx.Response) -> int:
+    data: Any = response.json()["data"]
+    return len(httpx.Response(200, json=data).content)
