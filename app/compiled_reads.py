@@ -45,7 +45,8 @@ from app.relationships import Relation
 from app.rows import row_type
 from app.tenancy import clinic_of, clinic_predicate, is_clinic_owned
 
-_KEYS, _CLINIC = "keys", "clinic_id"
+# The parameters of a level: its keys, and the clinic (statements written elsewhere name it too).
+_KEYS, CLINIC = "keys", "clinic_id"
 
 
 class NoClinic(RuntimeError):
@@ -81,7 +82,7 @@ class LevelRead:
             among = self.key.in_(select(keys.c.value))
         query = select(*self.selected).where(among).order_by(*self.order_by)
         if is_clinic_owned(self.model):
-            query = query.where(clinic_predicate(self.model, bindparam(_CLINIC, type_=String)))
+            query = query.where(clinic_predicate(self.model, bindparam(CLINIC, type_=String)))
         return query
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -172,9 +173,9 @@ def rendered_level_read(
 ) -> LevelRead:
     """A level of expressions over the model's columns (graphql_schema.rendered's JSON text).
 
-    Kept by the expressions' SQL: a plan compiled again finds its statement compiled.
+    Kept by the statement's SQL: a plan compiled again finds its statement compiled.
     """
-    made_key = (model, key, order_by, tuple(f"{item.key} {item}" for item in selected))
+    made_key = (model, key, order_by, str(select(*selected)))
     made = _MADE.get(made_key)
     if made is None:
         by = "".join(part.title() for part in key.key.split("_"))
@@ -203,7 +204,7 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
     compiled = read.compiled(dialect)
     values = {
         _KEYS: list(keys) if dialect.name == "postgresql" else orjson.dumps(list(keys)).decode(),
-        _CLINIC: clinic_id,
+        CLINIC: clinic_id,
     }
     arguments = [
         value if process is None else process(value)

@@ -437,12 +437,13 @@ class PlannedExecutor(CountingExecutor):
         rows = await fetch_level(self._request.session, rendered.read, wanted) if wanted else []
         filled = [await self._slot_texts(slot, rows) for slot in rendered.slots]
         segments = [attrgetter(label) for label in rendered.segments]
+        inlined = attrgetter(rendered.inlined) if rendered.inlined else None
         key_of = attrgetter(relation.key.key)
         objects: dict[Any, list[str]] = {}
         held: dict[Any, int] = {}
         for position, row in enumerate(rows):
             parts: list[str] = []
-            nodes = 1
+            nodes = 1 if inlined is None else 1 + inlined(row)
             for index, segment in enumerate(segments):
                 text = segment(row)
                 if text is None:  # a null or a value the standard executor refuses

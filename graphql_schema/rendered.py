@@ -7,14 +7,19 @@ text of its objects: `{"id":` || to_json(id) || `,"createdAt":` || to_char(...)
 || `}`. Python only joins each object's text with its children's and each
 parent's list, and the answer takes the text verbatim (orjson.Fragment).
 
-An object's text is cut into segments at the fields PostgreSQL does not write:
-a relationship (its own level, rendered the same way) and any field the
-planner completes in Python as before (a resolver, a float, an enum, a JSON
-panel), for which the level also selects the column. A value PostgreSQL
+A relationship whose objects PostgreSQL writes whole (and their children's) is
+written inside its parent's text, from a LATERAL aggregate over its rows that
+also counts the objects it holds: the slim dashboard's levels below the owners
+are one statement. Elsewhere an object's text is cut into segments at the
+fields PostgreSQL does not write: a relationship below which something is
+Python's (its own level, rendered the same way) and any field the planner
+completes in Python as before (a JSON panel, a resolver without a declared
+SQL form), for which the level also selects the column. A value PostgreSQL
 would write differently from the standard executor is never rendered there:
 only strings (to_json escapes as orjson does), booleans, integers in GraphQL's
-32-bit range and timestamp columns (the contract's format, truncated to the
-millisecond as app.timestamps does). A non-null field whose value is null or
+32-bit range, doubles outside exponent notation, enum names, timestamp columns
+(the contract's format, truncated to the millisecond as app.timestamps does)
+and resolvers that declare their SQL with `written()`. A non-null field whose value is null or
 out of range makes its segment NULL, and the plan declines: the standard
 executor answers with its error.
 
@@ -23,9 +28,10 @@ declaration, tenancy's clinic predicate, compiled once; the tenancy test
 inspects it with every other level.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
+from itertools import count
 from operator import add
 from typing import TYPE_CHECKING, Any
 
@@ -51,18 +57,24 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     case,
     cast,
     func,
+    inspect,
     literal_column,
+    select,
 )
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.types import TypeEngine
 
 from app.column_types import UTCDateTime
-from app.compiled_reads import LevelRead, rendered_level_read
+from app.compiled_reads import CLINIC, LevelRead, rendered_level_read
 from app.models import columns
 from app.relationships import Relation
+from app.tenancy import clinic_predicate, is_clinic_owned
 from graphql_schema.scalars import DATETIME
 
 if TYPE_CHECKING:
@@ -95,57 +107,131 @@ class Rendering:
     # The row attributes holding segments, and the slots between them: segment, slot, segment...
     segments: tuple[str, ...]
     slots: tuple[Slot, ...]
+    # The row attribute counting the objects written inside its segments, if any are.
+    inlined: str | None
     scopes: frozenset[str]  # every scope a field of these objects (and their children's) checks
 
 
 def rendering(relation: Relation, plan: "_ObjectPlan") -> Rendering:
     """The rendering of `plan`'s objects, read through `relation`."""
     model = relation.model
-    by_name = {column.key: column for column in columns(model)}
-    pieces: list[ColumnElement[str]] = []
-    segments: list[ColumnElement[str]] = []
-    slots: list[Slot] = []
-    raw: dict[str, Any] = {relation.key.key: relation.key}  # the rows are grouped by it
-    scopes: set[str] = set()
-    for position, selection in enumerate(plan.selections):
-        pieces.append(
-            _text(("{" if position == 0 else ",") + orjson.dumps(selection.key).decode() + ":")
-        )
-        if selection.field_def is None:
-            pieces.append(_text(orjson.dumps(plan.type_.name).decode()))
-            continue
-        assert selection.plan is not None
-        scopes.update(selection.plan.scopes)
-        written = _written(selection, by_name)
-        if written is not None:
-            pieces.append(written)
-            continue
-        segments.append(reduce(add, pieces))
-        pieces = []
-        inner_relation = selection.plan.relation
-        if inner_relation is not None:
-            assert selection.inner is not None
-            inner = rendering(inner_relation, selection.inner)
-            scopes.update(inner.scopes)
-            raw[inner_relation.parent_key] = getattr(model, inner_relation.parent_key)
-            slots.append(Slot(selection, inner))
-        else:
-            if isinstance(get_nullable_type(selection.field_def.type), GraphQLList):
-                raise Unrendered(selection.key)  # its items' nodes are counted one by one
-            # What a resolver reads, as the planner's levels select it: the field's own
-            # column, and the row's id.
-            for name in (selection.plan.field.python_name, "id"):
-                if name in by_name:
-                    raw[name] = by_name[name]
-            slots.append(Slot(selection, None))
-    pieces.append(_text("}"))
-    segments.append(reduce(add, pieces))
-    labels = tuple(f"segment{i}" for i in range(len(segments)))
-    labelled = (segment.label(label) for segment, label in zip(segments, labels, strict=True))
-    selected = (*raw.values(), *labelled)
+    written = _Objects(relation, plan, model, count(1))
+    labels = tuple(f"segment{i}" for i in range(len(written.segments)))
+    labelled = zip(written.segments, labels, strict=True)
+    selected = (
+        relation.key,  # the rows are grouped by it
+        *(column for name, column in written.raw.items() if name != relation.key.key),
+        *(segment.label(label) for segment, label in labelled),
+    )
+    inlined = None
+    if written.nodes is not None:
+        inlined = "inlined"
+        selected = (*selected, written.nodes.label(inlined))
     order_by = relation.order_by if relation.many else ()
     read = rendered_level_read(model, relation.key, order_by, selected)
-    return Rendering(relation, read, labels, tuple(slots), frozenset(scopes))
+    return Rendering(
+        relation, read, labels, tuple(written.slots), inlined, frozenset(written.scopes)
+    )
+
+
+class _Objects:
+    """The text of `plan`'s objects in rows of `entity` (the model, or an alias of it).
+
+    A relationship whose objects are all written in SQL is written inside the
+    text, from a LATERAL aggregate over its rows (its text and how many objects
+    it holds); any other is a slot, its own level.
+    """
+
+    def __init__(
+        self, relation: Relation, plan: "_ObjectPlan", entity: Any, names: Iterator[int]
+    ) -> None:
+        self.segments: list[ColumnElement[str]] = []
+        self.slots: list[Slot] = []
+        self.raw: dict[str, Any] = {}
+        self.scopes: set[str] = set()
+        self.nodes: ColumnElement[int] | None = None
+        by_name = {column.key: getattr(entity, column.key) for column in columns(relation.model)}
+        pieces: list[ColumnElement[str]] = []
+        for position, selection in enumerate(plan.selections):
+            opening = "{" if position == 0 else ","
+            pieces.append(_text(opening + orjson.dumps(selection.key).decode() + ":"))
+            if selection.field_def is None:
+                pieces.append(_text(orjson.dumps(plan.type_.name).decode()))
+                continue
+            assert selection.plan is not None
+            self.scopes.update(selection.plan.scopes)
+            json = _written(selection, by_name)
+            if json is None and selection.plan.relation is not None:
+                json = self._inlined(selection, selection.plan.relation, entity, names)
+            if json is not None:
+                pieces.append(json)
+                continue
+            self.segments.append(reduce(add, pieces))
+            pieces = []
+            self._slot(selection, entity, by_name)
+        pieces.append(_text("}"))
+        self.segments.append(reduce(add, pieces))
+
+    @property
+    def closed(self) -> bool:
+        """Whether SQL writes the whole object: nothing is joined in by Python."""
+        return not self.slots
+
+    def _inlined(
+        self, selection: "_Selection", relation: Relation, entity: Any, names: Iterator[int]
+    ) -> ColumnElement[str] | None:
+        """The relationship's JSON written in SQL, or None if any of it is Python's."""
+        assert selection.inner is not None and selection.field_def is not None
+        name = f"inline{next(names)}"
+        inner = aliased(relation.model, name=name)
+        objects = _Objects(relation, selection.inner, inner, names)
+        if not objects.closed:
+            return None
+        (text,) = objects.segments
+        held = func.count() if objects.nodes is None else func.count() + func.sum(objects.nodes)
+        rows = getattr(inner, relation.key.key) == getattr(entity, relation.parent_key)
+        if is_clinic_owned(relation.model):
+            rows = rows & clinic_predicate(inner, bindparam(CLINIC, type_=String))
+        if relation.many:
+            adapt = ClauseAdapter(inspect(inner).selectable).traverse
+            ordered = aggregate_order_by(_text(","), *map(adapt, relation.order_by))
+            json = (
+                _text("[") + func.coalesce(func.string_agg(text, ordered), _text("")) + _text("]")
+            )
+        else:
+            json = func.min(text)  # its one row, or NULL: an aggregate answers even for none
+        held = cast(func.coalesce(held, literal_column("0")), BigInteger)
+        lateral = (
+            select(json.label("json"), held.label("held"))
+            .select_from(inner)
+            .where(rows)
+            .correlate(entity)
+            .lateral(f"{name}_json")
+        )
+        self.scopes.update(objects.scopes)
+        self.nodes = lateral.c.held if self.nodes is None else self.nodes + lateral.c.held
+        if relation.many or isinstance(selection.field_def.type, GraphQLNonNull):
+            return lateral.c.json  # a list is never null; a missing non-null object declines
+        return func.coalesce(lateral.c.json, _text("null"))
+
+    def _slot(self, selection: "_Selection", entity: Any, by_name: dict[str, Any]) -> None:
+        assert selection.plan is not None and selection.field_def is not None
+        relation = selection.plan.relation
+        if relation is not None:
+            assert selection.inner is not None
+            inner = rendering(relation, selection.inner)
+            self.scopes.update(inner.scopes)
+            self.raw[relation.parent_key] = getattr(entity, relation.parent_key)
+            self.slots.append(Slot(selection, inner))
+            return
+        if isinstance(get_nullable_type(selection.field_def.type), GraphQLList):
+            raise Unrendered(selection.key)  # its items' nodes are counted one by one
+        # What a resolver reads, as the planner's levels select it: the field's own
+        # column, and the row's id.
+        for name in (selection.plan.field.python_name, "id"):
+            if name in by_name:
+                self.raw[name] = by_name[name]
+        self.slots.append(Slot(selection, None))
 
 
 def _text(value: str) -> ColumnElement[str]:
@@ -181,7 +267,7 @@ def float_json(value: ColumnElement[Any]) -> ColumnElement[str]:
 
 def money_float(cents: ColumnElement[Any]) -> ColumnElement[str]:
     """float() of app.column_types.Money's Decimal: cents / 100 rounds to the same double."""
-    return float_json(cast(cents, Float) / literal_column("100.0"))
+    return float_json(cast(cents, Float) / literal_column("100.0", Float))
 
 
 def midnight(day: ColumnElement[Any]) -> ColumnElement[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
-from sqlalchemy import BinaryExpression, BindParameter, Select, Table
+from sqlalchemy import Alias, BinaryExpression, BindParameter, Select
 from sqlalchemy.sql.visitors import iterate
 
 from app.compiled_reads import made_level_reads, made_statements
@@ -280,22 +280,32 @@ def _planned() -> float:
 
 
 def _assert_clinic_bound(statement: Select[object]) -> None:
-    """Every clinic's table the statement reads is compared to the clinic parameter."""
+    """Every clinic's table a SELECT of the statement reads (itself, a LATERAL or other
+    subquery, each under its own alias) is compared to the clinic parameter there."""
     owned = {
         mapper.local_table for mapper in Base.registry.mappers if is_clinic_owned(mapper.class_)
     }
     owned.add(ClinicCount.__table__)  # not the ORM filter's, but each row is one clinic's
-    tables = [t for t in iterate(statement) if isinstance(t, Table) and t in owned]
-    assert tables, statement
-    bound = {
-        node.left.table
-        for node in iterate(statement.whereclause)
-        if isinstance(node, BinaryExpression)
-        and getattr(node.left, "key", None) == "clinic_id"
-        and isinstance(node.right, BindParameter)
-        and node.right.key == "clinic_id"
-    }
-    assert set(tables) <= bound, f"no clinic predicate on {set(tables) - bound}: {statement}"
+    selects = [statement, *(node for node in iterate(statement) if isinstance(node, Select))]
+    read = 0
+    for select in selects:
+        # A LATERAL's correlated table is its enclosing SELECT's, and checked there.
+        froms = set(select.get_final_froms()) - set(select._correlate)
+        tables = {
+            from_ for from_ in froms
+            if from_ in owned or (isinstance(from_, Alias) and from_.element in owned)
+        }  # fmt: skip
+        bound = {
+            node.left.table
+            for node in iterate(select.whereclause)
+            if isinstance(node, BinaryExpression)
+            and getattr(node.left, "key", None) == "clinic_id"
+            and isinstance(node.right, BindParameter)
+            and node.right.key == "clinic_id"
+        }
+        assert tables <= bound, f"no clinic predicate on {tables - bound}: {statement}"
+        read += len(tables)
+    assert read, statement
 
 
 async def test_nested_levels_read_only_the_columns_asked_for(
