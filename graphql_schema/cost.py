@@ -170,9 +170,12 @@ def is_json(type_: Any) -> bool:
 def leaf_cost(value: Any) -> tuple[int, int]:
     """The nodes and bytes a completed leaf adds: a JSON object or list weighs by its size."""
     size = json_size(value)
-    if isinstance(value, dict | list):
-        return max(1, math.ceil(size / JSON_BYTES_PER_NODE)), size
-    return 0, size
+    return leaf_nodes(value, size), size
+
+
+def leaf_nodes(value: Any, size: int) -> int:
+    """The nodes of a completed leaf whose JSON is `size` bytes."""
+    return max(1, math.ceil(size / JSON_BYTES_PER_NODE)) if isinstance(value, dict | list) else 0
 
 
 def units_for(nodes: int) -> int:

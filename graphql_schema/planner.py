@@ -26,6 +26,7 @@ and stops once the answer is over its byte bound.
 """
 
 import dataclasses
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
@@ -66,7 +67,7 @@ from app.ids import looks_like_id
 from app.observability import GRAPHQL_EXECUTIONS
 from app.relationships import Relation
 from app.scopes import require_scope
-from graphql_schema.cost import is_json, leaf_cost
+from graphql_schema.cost import is_json, leaf_cost, leaf_nodes
 from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
 from graphql_schema.rendered import Rendering, Slot, Unrendered, rendering
@@ -476,6 +477,8 @@ class PlannedExecutor(CountingExecutor):
             if non_null and any(text is None for text, _nodes in texts):
                 raise _Decline("null in a non-null position")
             return [("null", 0) if text is None else (text, nodes) for text, nodes in texts]
+        if slot.stored is not None:
+            return self._stored_json(slot.stored, rows, non_null)
         # Completed as the planner completes any leaf; what it spent is spent again
         # with the whole text, and its nodes are counted per value, for each object.
         answer = self.context_value
@@ -494,6 +497,29 @@ class PlannedExecutor(CountingExecutor):
             ]
         except TypeError:  # beyond orjson: the router writes the whole answer otherwise
             raise _Decline("a value orjson cannot write") from None
+
+    @staticmethod
+    def _stored_json(stored: str, rows: list[Any], non_null: bool) -> list[tuple[str, int]]:
+        """A JSON column's values as the standard executor writes them, and their nodes.
+
+        Read as SQLAlchemy's JSON type reads them (json.loads: the engine sets no
+        deserializer) and written by orjson as the answer is; what orjson cannot
+        write (an integer beyond 64 bits, which the router writes with json) declines.
+        """
+        texts: list[tuple[str, int]] = []
+        for text in map(attrgetter(stored), rows):
+            if text is None:
+                if non_null:
+                    raise _Decline("null in a non-null position")
+                texts.append(("null", 0))
+                continue
+            try:
+                value = json.loads(text)
+                written = orjson.dumps(value)
+            except (ValueError, TypeError, RecursionError):
+                raise _Decline("a JSON value the standard path writes otherwise") from None
+            texts.append((written.decode(), leaf_nodes(value, len(written))))
+        return texts
 
     async def _resolve(self, selection: _Selection, objects: list[Any]) -> list[Any]:
         plan, field_def = selection.plan, selection.field_def
