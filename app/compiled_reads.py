@@ -176,22 +176,28 @@ def rendered_level_read(
     Kept by the statement's SQL: a plan compiled again finds its statement compiled.
     """
     made_key = (model, key, order_by, str(select(*selected)))
-    made = _MADE.get(made_key)
+    made = _RENDERED.get(made_key)
     if made is None:
         by = "".join(part.title() for part in key.key.split("_"))
         name = f"{model.__name__}TextBy{by}"
-        made = _MADE[made_key] = LevelRead(
+        made = _RENDERED[made_key] = LevelRead(
             model=model, key=key, selected=selected, order_by=order_by, name=name
         )
+        # Their SQL holds the document's response keys: one per spelling of aliases.
+        while len(_RENDERED) > MAX_RENDERED:
+            del _RENDERED[next(iter(_RENDERED))]
     return made
 
 
 _MADE: dict[tuple[object, ...], LevelRead] = {}
+# Bounded like the documents whose plans hold them; a plan keeps the reads it made.
+MAX_RENDERED = 1024
+_RENDERED: dict[tuple[object, ...], LevelRead] = {}
 
 
 def made_level_reads() -> list[LevelRead]:
     """Every level read made so far: the tenancy test inspects them all."""
-    return list(_MADE.values())
+    return [*_MADE.values(), *_RENDERED.values()]
 
 
 async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str]) -> list[Any]:

@@ -416,8 +416,12 @@ class PlannedExecutor(CountingExecutor):
         keys = list(map(attrgetter(rendered.relation.parent_key), objects))
         answer = self.context_value
         values: list[Any] = []
+        assert selection.field_def is not None
+        non_null = isinstance(selection.field_def.type, GraphQLNonNull)
         for text, nodes in await self._texts(rendered, keys):
             if text is None:
+                if non_null:
+                    raise _Decline("null in a non-null position")
                 values.append(None)
                 continue
             encoded = text.encode()

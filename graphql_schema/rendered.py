@@ -174,7 +174,7 @@ class _Objects:
             self.segments.append(reduce(add, pieces))
             pieces = []
             self._slot(selection, entity, by_name)
-        pieces.append(_text("}"))
+        pieces.append(_text("}" if plan.selections else "{}"))  # @skip can leave none
         self.segments.append(reduce(add, pieces))
 
     @property
@@ -206,8 +206,11 @@ class _Objects:
         else:
             json = func.min(text)  # its one row, or NULL: an aggregate answers even for none
         held = cast(func.coalesce(held, literal_column("0")), BigInteger)
+        # An object whose text is NULL (a value to decline) must not vanish into the
+        # aggregate: the parent's segment is NULL then, and the plan declines.
+        whole = func.count(text) == func.count()
         lateral = (
-            select(json.label("json"), held.label("held"))
+            select(json.label("json"), held.label("held"), whole.label("whole"))
             .select_from(inner)
             .where(rows)
             .correlate(entity)
@@ -216,8 +219,10 @@ class _Objects:
         self.scopes.update(objects.scopes)
         self.nodes = lateral.c.held if self.nodes is None else self.nodes + lateral.c.held
         if relation.many or isinstance(selection.field_def.type, GraphQLNonNull):
-            return lateral.c.json  # a list is never null; a missing non-null object declines
-        return func.coalesce(lateral.c.json, _text("null"))
+            json = lateral.c.json  # a list is never null; a missing non-null object declines
+        else:
+            json = func.coalesce(lateral.c.json, _text("null"))
+        return case((lateral.c.whole, json))
 
     def _slot(self, selection: "_Selection", entity: Any, by_name: dict[str, Any]) -> None:
         assert selection.plan is not None and selection.field_def is not None
