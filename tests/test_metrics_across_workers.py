@@ -106,7 +106,10 @@ def test_metrics_add_up_across_two_workers(
         assert _route_total(families, "clinova_requests_total") == sent
         assert _route_total(families, "clinova_request_duration_seconds_count") == sent
         # The pool gauge is one series, the sum over live workers, not one per worker.
+        # Its value is not always 0: a worker's background tasks (the webhook
+        # deliverer's polls) may hold connections at the moment of a scrape.
         (pool_use,) = [f for f in families if f.name == "clinova_db_pool_connections_in_use"]
-        assert [(s.labels, s.value) for s in pool_use.samples] == [({}, 0.0)]
+        ((labels, in_use),) = [(s.labels, s.value) for s in pool_use.samples]
+        assert labels == {} and in_use >= 0 and in_use.is_integer(), (labels, in_use)
     # And `clinova serve` removed the directory on its way out.
     assert not directory.exists()
