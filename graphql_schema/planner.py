@@ -490,17 +490,16 @@ class PlannedExecutor(CountingExecutor):
         values = await self._resolve(selection, rows)
         completed = await self._complete(selection.field_def.type, selection, values)
         answer.response_budget.spent, answer.nodes = spent, nodes
-        json = is_json(get_named_type(selection.field_def.type))
         try:
-            return [
-                (
-                    orjson.dumps(value).decode(),
-                    leaf_cost(value)[0] if json and value is not None else 0,
-                )
-                for value in completed
-            ]
+            written = list(map(orjson.dumps, completed))
         except TypeError:  # beyond orjson: the router writes the whole answer otherwise
             raise _Decline("a value orjson cannot write") from None
+        if not is_json(get_named_type(selection.field_def.type)):
+            return [(text.decode(), 0) for text in written]
+        return [
+            (text.decode(), leaf_nodes(value, len(text)))
+            for value, text in zip(completed, written, strict=True)
+        ]
 
     @staticmethod
     def _stored_json(stored: str, rows: list[Any], non_null: bool) -> list[tuple[str, int]]:
