@@ -68,7 +68,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.elements import ColumnClause, Label
 from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import ExternallyTraversible, iterate, replacement_traverse
 from sqlalchemy.types import TypeEngine
 
 from app.column_types import UTCDateTime
@@ -193,26 +195,46 @@ class _Objects:
         if not objects.closed:
             return None
         (text,) = objects.segments
-        held = func.count() if objects.nodes is None else func.count() + func.sum(objects.nodes)
         rows = getattr(inner, relation.key.key) == getattr(entity, relation.parent_key)
         if is_clinic_owned(relation.model):
             rows = rows & clinic_predicate(inner, bindparam(CLINIC, type_=String))
+        # Each object's text is made once, in a fenced subquery (OFFSET 0), then
+        # aggregated: written straight into the aggregates it was made twice per row.
+        adapt = ClauseAdapter(inspect(inner).selectable).traverse
+        order = [adapt(element) for element in relation.order_by] if relation.many else []
+        sorts = {
+            column: column.label(f"sort{index}")
+            for index, column in enumerate(
+                dict.fromkeys(c for e in order for c in iterate(e) if isinstance(c, ColumnClause))
+            )
+        }
+        made = [text.label("object"), *sorts.values()]
+        if objects.nodes is not None:
+            made.append(objects.nodes.label("nodes"))
+        each = (
+            select(*made).select_from(inner).where(rows).offset(literal_column("0")).correlate(entity)
+            .lateral(f"{name}_objects")
+        )  # fmt: skip
+        written = each.c.object
+        held = func.count() if objects.nodes is None else func.count() + func.sum(each.c.nodes)
         if relation.many:
-            adapt = ClauseAdapter(inspect(inner).selectable).traverse
-            ordered = aggregate_order_by(_text(","), *map(adapt, relation.order_by))
+            ordered = aggregate_order_by(
+                _text(","), *(_over(element, sorts, each) for element in order)
+            )
             json = (
-                _text("[") + func.coalesce(func.string_agg(text, ordered), _text("")) + _text("]")
+                _text("[")
+                + func.coalesce(func.string_agg(written, ordered), _text(""))
+                + _text("]")
             )
         else:
-            json = func.min(text)  # its one row, or NULL: an aggregate answers even for none
+            json = func.min(written)  # its one row, or NULL: an aggregate answers even for none
         held = cast(func.coalesce(held, literal_column("0")), BigInteger)
         # An object whose text is NULL (a value to decline) must not vanish into the
         # aggregate: the parent's segment is NULL then, and the plan declines.
-        whole = func.count(text) == func.count()
+        whole = func.count(written) == func.count()
         lateral = (
             select(json.label("json"), held.label("held"), whole.label("whole"))
-            .select_from(inner)
-            .where(rows)
+            .select_from(each)
             .correlate(entity)
             .lateral(f"{name}_json")
         )
@@ -254,6 +276,22 @@ class _Objects:
             if name in by_name:
                 self.raw[name] = by_name[name]
         self.slots.append(Slot(selection, None))
+
+
+def _over(
+    element: ColumnElement[Any], sorts: dict[Any, Label[Any]], each: Any
+) -> ColumnElement[Any]:
+    """An order_by element of the aliased rows, over the fenced subquery's sort columns."""
+    replaced: dict[Any, ExternallyTraversible] = {
+        column: each.c[label.name] for column, label in sorts.items()
+    }
+
+    def over(element: Any, **_: Any) -> Any:
+        return replaced.get(element)
+
+    options: dict[str, Any] = {}
+    over_sorts: ColumnElement[Any] = replacement_traverse(element, options, over)
+    return over_sorts
 
 
 def _text(value: str) -> ColumnElement[str]:

@@ -10,6 +10,7 @@ answered by the short path where every value is representable, and by the
 standard path (declined) where one is not.
 """
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
@@ -172,6 +173,24 @@ async def test_inlined_relationships_decline_what_their_objects_decline(
     answered = await _both(backend, [written, declined], clinic.headers, INLINED)
     if backend.settings.database_url.startswith("postgresql"):
         assert answered == [(True, True), (False, True)]
+
+
+async def test_an_inlined_object_is_written_once_per_row(backend: Backend) -> None:
+    # Its text feeds two aggregates (the list, and whether every object was
+    # written); made in a fenced subquery, PostgreSQL builds it once per row.
+    if not backend.settings.database_url.startswith("postgresql"):
+        pytest.skip("levels are written in SQL on PostgreSQL only")
+    clinic = await make_clinic(backend.db)
+    owner = await _pet_with_history(backend, clinic.clinic_id, 4.5)
+    assert await _both(backend, [owner], clinic.headers, EVERY_FIELD) == [(True, True)]
+    dialect = backend.db.engine.dialect
+    sql = [str(read.compiled(dialect).sql) for read in made_level_reads() if "TextBy" in read.name]
+    written = [s for s in sql if "inline" in s]
+    assert written
+    for statement in written:
+        fields = set(re.findall(r"to_json\(inline\d+\.\w+\)", statement))
+        assert fields
+        assert all(statement.count(field) == 1 for field in fields), statement
 
 
 async def test_an_object_left_without_fields_is_an_empty_object(backend: Backend) -> None:
