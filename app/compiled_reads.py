@@ -43,10 +43,10 @@ from app.models import columns
 from app.observability import LOADER_BATCH
 from app.relationships import Relation
 from app.rows import row_type
-from app.tenancy import clinic_of, clinic_predicate, is_clinic_owned
+from app.tenancy import CLINIC_PARAMETER, clinic_of, clinic_predicate, is_clinic_owned
 
-# The parameters of a level: its keys, and the clinic (statements written elsewhere name it too).
-_KEYS, CLINIC = "keys", "clinic_id"
+# The parameters of a level: its keys, and the clinic (as tenancy names it in every statement).
+_KEYS, CLINIC = "keys", CLINIC_PARAMETER
 
 
 class NoClinic(RuntimeError):
@@ -307,38 +307,52 @@ class _Shape:
 
     compiled: _Compiled
     sql_compiled: Any  # SQLAlchemy's, which maps a new statement's values onto its parameters
+    statement: Select[Any]  # as run: with the columns selected `also`
 
 
 # Bounded: the shapes are the domain's list statements (filters given or not,
-# cursor or offset), a few dozen; a shape evicted is compiled again.
+# cursor or offset), a few dozen, by the projections plans ask of them; a shape
+# evicted is compiled again.
 MAX_SHAPES = 512
-_SHAPES: dict[tuple[str, Any], _Shape] = {}
+_SHAPES: dict[tuple[str, Any, tuple[ColumnElement[Any], ...]], _Shape] = {}
 
 
-async def fetch_rows(session: AsyncSession, query: Select[Any]) -> list[Any] | None:
+async def fetch_rows(
+    session: AsyncSession, query: Select[Any], also: tuple[ColumnElement[Any], ...] = ()
+) -> list[Any] | None:
     """The statement's rows on the session's raw driver connection, or None if it cannot be run so.
 
     For statements the ORM would otherwise run each time: the shape is compiled
     once, as SQLAlchemy's statement cache does, and each execution only binds
     this statement's values. The caller's statement carries its own clinic
     predicate (app.tenancy): the ORM's filter does not see it.
+
+    `also` are columns selected after the statement's own, made once by the
+    caller (a plan's objects as text, graphql_schema.rendered): the shape is
+    known by the statement without them, so that their size costs nothing per
+    execution, and they may name no parameter but the clinic.
     """
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
     connection = await session.connection()
     dialect = connection.dialect
-    shape = _SHAPES.get((dialect.name, cache_key.key))
+    shape = _SHAPES.get((dialect.name, cache_key.key, also))
     if shape is None:
-        shape = _shape(query, cache_key, dialect)
+        shape = _shape(query, cache_key, also, dialect)
         if shape is None:
             return None
         if len(_SHAPES) >= MAX_SHAPES:
             del _SHAPES[next(iter(_SHAPES))]
-        _SHAPES[(dialect.name, cache_key.key)] = shape
+        _SHAPES[(dialect.name, cache_key.key, also)] = shape
     compiled = shape.compiled
+    # The clinic's parameter is the session's clinic: tenancy binds it so in the
+    # statement's own predicate, and leaves it unbound in what is selected `also`.
+    clinic_id = clinic_of(session)
     values = shape.sql_compiled.construct_params(
-        extracted_parameters=cache_key.bindparams, escape_names=False
+        params=None if clinic_id is None else {CLINIC: clinic_id},
+        extracted_parameters=cache_key.bindparams,
+        escape_names=False,
     )
     arguments = [
         values[name] if process is None else process(values[name])
@@ -355,17 +369,29 @@ async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:
     return rows[0][0] if rows else None
 
 
-def _shape(query: Select[Any], cache_key: Any, dialect: Dialect) -> _Shape | None:
+def _shape(
+    query: Select[Any], cache_key: Any, also: tuple[ColumnElement[Any], ...], dialect: Dialect
+) -> _Shape | None:
     sql_compiled: Any = dialect.statement_compiler(dialect, query, cache_key=cache_key)
     if sql_compiled.literal_execute_params or sql_compiled.post_compile_params:
         return None  # rendered per execution: SQLAlchemy's own path handles those
-    compiled = _driver_form(query, sql_compiled, dialect)
-    return _Shape(compiled, sql_compiled)
+    if not also:
+        return _Shape(_driver_form(query, sql_compiled, dialect), sql_compiled, query)
+    statement = query.add_columns(*also)
+    run: Any = dialect.statement_compiler(dialect, statement, cache_key=None)
+    # Its parameters must be the statement's own, by the same names, or the clinic.
+    own = sql_compiled.binds
+    for name, bind in run.binds.items():
+        if name != CLINIC and (name not in own or own[name].key != bind.key):
+            return None
+    if run.literal_execute_params or run.post_compile_params:
+        return None
+    return _Shape(_driver_form(statement, run, dialect), sql_compiled, statement)
 
 
 def made_statements() -> list[Select[Any]]:
     """One statement of every shape fetch_rows compiled: the tenancy test inspects them."""
-    return [shape.sql_compiled.statement for shape in _SHAPES.values()]
+    return [shape.statement for shape in _SHAPES.values()]
 
 
 async def load_level(

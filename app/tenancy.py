@@ -17,6 +17,8 @@ from app.models import ClinicOwned
 
 CLINIC_KEY = "clinic_id"
 UNSCOPED_KEY = "unscoped"
+# The bind parameter naming the clinic in statements run past the ORM's filter.
+CLINIC_PARAMETER = "clinic_id"
 
 
 class ClinicScoped:
@@ -61,7 +63,7 @@ def clinic_conditions(session: AsyncSession, model: type[Any]) -> list[ColumnEle
     clinic_id = clinic_of(session)
     if clinic_id is None:
         return []
-    return [clinic_predicate(model, bindparam(CLINIC_KEY, clinic_id, type_=String))]
+    return [clinic_predicate(model, bindparam(CLINIC_PARAMETER, clinic_id, type_=String))]
 
 
 def clinic_of(session: Session | AsyncSession) -> str | None:

@@ -1,14 +1,30 @@
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from app.errors import Invalid
-from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, Projection
 from graphql_schema.cost import FAN_OUT
 
 Node = TypeVar("Node")
 # One per item of the page: the estimate counts the page's size at the connection.
 PER_ITEM = {FAN_OUT: 1}
+# Marks `nodes`: the planner may have the page's rows carry their objects' text instead.
+PAGE_NODES = "clinova_page_nodes"
+
+
+@dataclass(frozen=True)
+class PlannedInfo:
+    """The `info` a root resolver gets from graphql_schema.planner instead of graphql-core's.
+
+    Resolvers read the request context from it (graphql_schema.context.ctx), and
+    a list's resolver hands `projection` to its page: the planner's choice of
+    what the page's rows carry for the `nodes` asked of it.
+    """
+
+    context: Any
+    projection: Projection | None = None
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -41,7 +57,11 @@ class Connection(Generic[Node]):
             Edge(cursor=c, node=n) for c, n in zip(self.page.cursors, self.page.items, strict=True)
         ]
 
-    @strawberry.field(description="The items alone.", graphql_type=list[Node], metadata=PER_ITEM)
+    @strawberry.field(
+        description="The items alone.",
+        graphql_type=list[Node],
+        metadata={**PER_ITEM, PAGE_NODES: True},
+    )
     def nodes(self) -> list[Any]:
         return self.page.items
 
@@ -60,7 +80,9 @@ class Connection(Generic[Node]):
         return await self.page.total()
 
 
-def page_request(first: int | None, after: str | None, offset: int | None) -> PageRequest:
+def page_request(
+    info: Any, first: int | None, after: str | None, offset: int | None
+) -> PageRequest:
     if first is None:
         first = DEFAULT_PAGE_SIZE
     if first < 1:
@@ -68,4 +90,7 @@ def page_request(first: int | None, after: str | None, offset: int | None) -> Pa
     if offset is not None and offset < 0:
         raise Invalid("offset must not be negative", details={"offset": "must be >= 0"})
     # Asking for more than a page is not an error: the page is capped, as documented.
-    return PageRequest(first=min(first, MAX_PAGE_SIZE), after=after, offset=offset or 0)
+    projection = info.projection if isinstance(info, PlannedInfo) else None
+    return PageRequest(
+        first=min(first, MAX_PAGE_SIZE), after=after, offset=offset or 0, projection=projection
+    )

@@ -67,10 +67,19 @@ from app.ids import looks_like_id
 from app.observability import GRAPHQL_EXECUTIONS
 from app.relationships import Relation
 from app.scopes import require_scope
-from graphql_schema.cost import is_json, leaf_cost, leaf_nodes
+from graphql_schema.connections import PAGE_NODES, Connection, PlannedInfo
+from graphql_schema.cost import FAN_OUT, is_json, leaf_cost, leaf_nodes
 from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
-from graphql_schema.rendered import Rendering, Slot, Unrendered, rendering
+from graphql_schema.rendered import (
+    HELD,
+    OBJECT,
+    PageObjects,
+    Rendering,
+    Slot,
+    Unrendered,
+    rendering,
+)
 from graphql_schema.response_size import KEY_OVERHEAD, column_size
 
 # Scalars whose output coercion returns a value of this Python type unchanged
@@ -87,13 +96,6 @@ class _Decline(Exception):
 
 
 @dataclass(frozen=True)
-class _RootInfo:
-    # What root resolvers read from their `info`: the request context, reached
-    # through `graphql_schema.context.ctx`. Nested fields never get an info.
-    context: Any
-
-
-@dataclass(frozen=True)
 class _FieldPlan:
     field: StrawberryField
     scopes: tuple[str, ...]
@@ -106,6 +108,19 @@ _PLANS: dict[tuple[str, str], _FieldPlan | None] = {}
 def _present(values: list[Any]) -> list[Any]:
     """`values` without its nulls (the same list when it has none)."""
     return [value for value in values if value is not None] if None in values else values
+
+
+def _is_nodes(selection: "_Selection") -> bool:
+    return selection.plan is not None and bool(selection.plan.field.metadata.get(PAGE_NODES))
+
+
+def _page_nodes(selection: "_Selection", objects: list[Any]) -> bool:
+    """Whether these are a root list's `nodes`, their pages' rows carrying their text."""
+    return (
+        _is_nodes(selection)
+        and all(isinstance(o, Connection) and o.page.projected for o in objects)
+        and bool(objects)
+    )
 
 
 def _plan_field(type_: GraphQLObjectType, name: str, field_def: GraphQLField) -> _FieldPlan | None:
@@ -144,6 +159,10 @@ class _Selection:
     # A relationship's objects as PostgreSQL writes them (graphql_schema.rendered), by
     # dialect, made on the first run there; None: completed in Python.
     renderings: dict[str, Rendering | None] = dataclasses.field(default_factory=dict, compare=False)
+    # A root list's `nodes` as its page's rows carry them (graphql_schema.rendered), by dialect.
+    projections: dict[str, PageObjects | None] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -379,8 +398,9 @@ class PlannedExecutor(CountingExecutor):
                     result[response_key] = type_name
                 budget.spend(column_size([type_name]) * len(results))
                 continue
-            rendered = self._rendering(selection)
-            if rendered is None:
+            if _page_nodes(selection, objects):
+                completed = self._page_texts(objects)
+            elif (rendered := self._rendering(selection)) is None:
                 values = await self._resolve(selection, objects)
                 completed = await self._complete(selection.field_def.type, selection, values)
             else:
@@ -390,6 +410,47 @@ class PlannedExecutor(CountingExecutor):
             if budget.exceeded:
                 raise _Decline("over the answer's byte bound")
         return results
+
+    # A root list's objects written by PostgreSQL, in its page's rows.
+
+    def _projection(self, selection: _Selection) -> PageObjects | None:
+        """What the page of this root list's resolver should carry for its `nodes`, if not rows."""
+        if selection.inner is None or not self.context_value.rendered:
+            return None
+        dialect = self._request.session.get_bind().dialect.name
+        if dialect not in selection.projections:
+            made = None
+            fanning = [
+                s for s in selection.inner.selections
+                if s.plan is not None and FAN_OUT in s.plan.field.metadata
+            ]  # fmt: skip
+            # One `nodes`, and nothing else reading the items as objects (edges).
+            if dialect == "postgresql" and len(fanning) == 1 and _is_nodes(fanning[0]):
+                assert fanning[0].inner is not None
+                made = PageObjects(fanning[0].inner)
+            selection.projections[dialect] = made
+        made = selection.projections[dialect]
+        if made is not None:
+            for scope in made.scopes:  # as the fields' own checks would, before anything is read
+                require_scope(self._request.principal, scope)
+        return made
+
+    def _page_texts(self, connections: list[Any]) -> list[Any]:
+        """Each connection's `nodes`: its page's objects' text, joined into a list."""
+        answer = self.context_value
+        values: list[Any] = []
+        for connection in connections:
+            texts = []
+            for row in connection.page.items:
+                text = getattr(row, OBJECT)
+                if text is None:  # a null or a value the standard executor refuses
+                    raise _Decline("a value the standard executor refuses")
+                texts.append(text)
+                answer.nodes += 1 + (getattr(row, HELD, 0) or 0)
+            encoded = ("[" + ",".join(texts) + "]").encode()
+            answer.response_budget.spend(len(encoded))
+            values.append(orjson.Fragment(encoded))
+        return values
 
     # A relationship's objects written by PostgreSQL (graphql_schema.rendered).
 
@@ -560,7 +621,9 @@ class PlannedExecutor(CountingExecutor):
                 config=strawberry_schema.config,
             )
         if resolver.info_parameter:
-            kwargs[resolver.info_parameter.name] = _RootInfo(self.context_value)
+            kwargs[resolver.info_parameter.name] = PlannedInfo(
+                self.context_value, self._projection(selection)
+            )
         # Strawberry's calling convention (schema_converter.get_arguments): the
         # source as `self`, and again as the `root`/`Parent` parameter. Called
         # through the wrapped function: StrawberryResolver.__call__ adds only a

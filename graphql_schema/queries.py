@@ -53,7 +53,7 @@ class Query:
         offset: Annotated[int | None, OFFSET] = None,
     ) -> Connection[Owner] | None:
         page = await owners.list_owners(
-            ctx(info), search=search, page=page_request(first, after, offset)
+            ctx(info), search=search, page=page_request(info, first, after, offset)
         )
         return Connection(page=page)
 
@@ -77,7 +77,7 @@ class Query:
             ctx(info),
             owner_id=owner_id,
             species=species,
-            page=page_request(first, after, offset),
+            page=page_request(info, first, after, offset),
         )
         return Connection(page=page)
 
@@ -107,7 +107,7 @@ class Query:
             pet_id=pet_id,
             start_date=start_date,
             end_date=end_date,
-            page=page_request(first, after, offset),
+            page=page_request(info, first, after, offset),
         )
         return Connection(page=page)
 
@@ -131,6 +131,6 @@ class Query:
             ctx(info),
             status=status,
             owner_id=owner_id,
-            page=page_request(first, after, offset),
+            page=page_request(info, first, after, offset),
         )
         return Connection(page=page)

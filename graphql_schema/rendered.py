@@ -23,6 +23,11 @@ and resolvers that declare their SQL with `written()`. A non-null field whose va
 out of range makes its segment NULL, and the plan declines: the standard
 executor answers with its error.
 
+A root list's `nodes` whose objects PostgreSQL writes whole are written in
+the page's own statement (PageObjects, app.pagination's projection): its rows
+carry the sort key and each object's text, and the flat list of 50 owners is
+that one statement, and so is the slim dashboard, its levels inlined.
+
 The level statement is a LevelRead (app.compiled_reads): the relationship's
 declaration, tenancy's clinic predicate, compiled once; the tenancy test
 inspects it with every other level.
@@ -122,7 +127,7 @@ class Rendering:
 def rendering(relation: Relation, plan: "_ObjectPlan") -> Rendering:
     """The rendering of `plan`'s objects, read through `relation`."""
     model = relation.model
-    written = _Objects(relation, plan, model, count(1))
+    written = _Objects(model, plan, model, count(1))
     labels = tuple(f"segment{i}" for i in range(len(written.segments)))
     labelled = zip(written.segments, labels, strict=True)
     selected = (
@@ -141,8 +146,51 @@ def rendering(relation: Relation, plan: "_ObjectPlan") -> Rendering:
     )
 
 
+# What a projected page's rows carry: each object's text, and the objects inlined in it.
+OBJECT, HELD = "object", "held"
+
+
+class PageObjects:
+    """A page's objects written whole by PostgreSQL: app.pagination's projection.
+
+    Made for the `nodes` of a root list; the page's statement selects each
+    object's text (and how many objects are inlined in it) where it would
+    select the model's columns, and the planner joins them into the list.
+    Objects of which anything is Python's are not projected: None, and the
+    page's rows are the model's as before.
+    """
+
+    def __init__(self, plan: "_ObjectPlan") -> None:
+        self._plan = plan
+        self._made: dict[type[Any], tuple[ColumnElement[Any], ...] | None] = {}
+        self.scopes = frozenset(_scopes(plan))  # every scope a field of the objects checks
+
+    def columns(self, model: type[Any]) -> tuple[ColumnElement[Any], ...] | None:
+        if model not in self._made:
+            made: tuple[ColumnElement[Any], ...] | None = None
+            try:
+                written = _Objects(model, self._plan, model, count(1))
+            except Unrendered:
+                written = None
+            if written is not None and written.closed:
+                (text,) = written.segments
+                made = (text.label(OBJECT),)
+                if written.nodes is not None:
+                    made = (*made, written.nodes.label(HELD))
+            self._made[model] = made
+        return self._made[model]
+
+
+def _scopes(plan: "_ObjectPlan") -> Iterator[str]:
+    for selection in plan.selections:
+        if selection.plan is not None:
+            yield from selection.plan.scopes
+        if selection.inner is not None:
+            yield from _scopes(selection.inner)
+
+
 class _Objects:
-    """The text of `plan`'s objects in rows of `entity` (the model, or an alias of it).
+    """The text of `plan`'s objects in rows of `entity` (`model`, or an alias of it).
 
     A relationship whose objects are all written in SQL is written inside the
     text, from a LATERAL aggregate over its rows (its text and how many objects
@@ -150,14 +198,14 @@ class _Objects:
     """
 
     def __init__(
-        self, relation: Relation, plan: "_ObjectPlan", entity: Any, names: Iterator[int]
+        self, model: type[Any], plan: "_ObjectPlan", entity: Any, names: Iterator[int]
     ) -> None:
         self.segments: list[ColumnElement[str]] = []
         self.slots: list[Slot] = []
         self.raw: dict[str, Any] = {}
         self.scopes: set[str] = set()
         self.nodes: ColumnElement[int] | None = None
-        by_name = {column.key: getattr(entity, column.key) for column in columns(relation.model)}
+        by_name = {column.key: getattr(entity, column.key) for column in columns(model)}
         pieces: list[ColumnElement[str]] = []
         for position, selection in enumerate(plan.selections):
             opening = "{" if position == 0 else ","
@@ -191,7 +239,7 @@ class _Objects:
         assert selection.inner is not None and selection.field_def is not None
         name = f"inline{next(names)}"
         inner = aliased(relation.model, name=name)
-        objects = _Objects(relation, selection.inner, inner, names)
+        objects = _Objects(relation.model, selection.inner, inner, names)
         if not objects.closed:
             return None
         (text,) = objects.segments

@@ -221,3 +221,74 @@ async def test_rendered_reads_are_bounded_whatever_the_aliases(
                 answer = await client.post("/graphql", json=payload, headers=clinic.headers)
                 assert answer.json()["data"]["owner"]["pets"][0][f"a{number}"] == AWKWARD_TEXT
     assert len(compiled_reads._RENDERED) <= 3
+
+
+# A root list's objects written whole by PostgreSQL in its page's rows
+# (graphql_schema.rendered.PageObjects): with their cursors, totals and inlined
+# relationships, after a cursor or an offset, and declined where a value is.
+PAGES = (
+    "{ owners(first: 3) { nodes { id firstName middleName email lastVisit createdAt } } }",
+    """query($after: String) { owners(first: 2, after: $after) { totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } __typename
+      nodes { __typename id pets { name weight birthdate } invoices { totalAmount } } } }""",
+    "{ pets(first: 2, offset: 1) { nodes { name species owner { email } } } }",
+    "{ invoices(status: PAID) { nodes { invoiceNumber status items { price } } } }",
+    "{ medicalRecords(first: 5) { nodes { title bloodTest pet { name } } } }",
+    "{ owners { edges { cursor node { id } } nodes { id } } }",
+    "{ a: owners(first: 1) { nodes { id } } b: owners(offset: 1) { nodes { lastName } } }",
+)
+
+
+async def test_a_root_lists_objects_are_written_in_its_page(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    for weight in (4.5, 12.0, None):
+        await _pet_with_history(backend, clinic.clinic_id, weight)
+    other = await make_clinic(backend.db)
+    await _pet_with_history(backend, other.clinic_id, 3.0)
+    postgresql = backend.settings.database_url.startswith("postgresql")
+    url = backend.settings.database_url
+    async with (
+        app_client(url, **UNLIMITED) as short,
+        app_client(url, graphql_planner=False, compiled_routes=False, **UNLIMITED) as standard,
+    ):  # fmt: skip
+        first = await short.post("/graphql", json={"query": PAGES[1]}, headers=clinic.headers)
+        await standard.post("/graphql", json={"query": PAGES[1]}, headers=clinic.headers)
+        cursor = first.json()["data"]["owners"]["pageInfo"]["startCursor"]
+        for number, query in enumerate(PAGES):
+            payload = {"query": query, "variables": {"after": cursor} if "$after" in query else {}}
+            headers = {**clinic.headers, "X-Request-Id": f"page-{number}"}
+            for _sight in ("first", "second"):
+                before = _compiled()
+                engine = short._transport.app.state.db.engine  # type: ignore[attr-defined]
+                with count_statements(engine) as statements:
+                    fast = await short.post("/graphql", json=payload, headers=headers)
+                slow = await standard.post("/graphql", json=payload, headers=headers)
+                assert _comparable(fast) == _comparable(slow), (query, fast.text)
+            assert _compiled() > before, query
+            projected = any(" AS object" in s for s in statements.statements)
+            # Objects PostgreSQL writes whole are in the page's rows: no level below them.
+            assert projected == (postgresql and "edges" not in query and "bloodTest" not in query)
+            if projected and "totalCount" not in query:
+                reads = [s for s in statements.statements if "FROM api_keys" not in s]
+                assert len(reads) == query.count("s("), reads
+    for statement in compiled_reads.made_statements():
+        _assert_clinic_bound(statement)
+
+
+async def test_a_value_sql_would_write_otherwise_declines_the_page(backend: Backend) -> None:
+    clinic = await make_clinic(backend.db)
+    await _pet_with_history(backend, clinic.clinic_id, 1e-5)
+    query = "{ pets { nodes { name weight } } }"
+    url = backend.settings.database_url
+    async with (
+        app_client(url, **UNLIMITED) as short,
+        app_client(url, graphql_planner=False, compiled_routes=False, **UNLIMITED) as standard,
+    ):  # fmt: skip
+        headers = {**clinic.headers, "X-Request-Id": "declined-page"}
+        for _sight in ("first", "second"):
+            before = _compiled()
+            fast = await short.post("/graphql", json={"query": query}, headers=headers)
+            slow = await standard.post("/graphql", json={"query": query}, headers=headers)
+            assert _comparable(fast) == _comparable(slow)
+        declined = _compiled() == before
+    assert declined == backend.settings.database_url.startswith("postgresql")
