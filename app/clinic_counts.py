@@ -29,6 +29,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    Select,
     String,
     bindparam,
     event,
@@ -40,7 +41,6 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.compiled_reads import fetch_scalar
 from app.models import ClinicCount, Invoice, MedicalRecord, Owner, Pet
 from app.tenancy import clinic_conditions, clinic_of
 
@@ -81,21 +81,15 @@ _ADD_SQLITE = _upsert.on_conflict_do_update(
 )
 
 
-async def clinic_total(session: AsyncSession, model: type[Any]) -> int | None:
-    """All of the session's clinic's rows of `model`; None if they are not counted here."""
+def kept_total(session: AsyncSession, model: type[Any]) -> Select[Any] | None:
+    """The statement of all of the session's clinic's rows of `model`; None if not counted here."""
     entity = ENTITIES.get(model)
-    clinic_id = clinic_of(session)
-    if entity is None or clinic_id is None:
+    if entity is None or clinic_of(session) is None:
         return None
-    count = await fetch_scalar(
-        session,
-        # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
-        select(func.sum(ClinicCount.count)).where(
-            *clinic_conditions(session, ClinicCount),
-            ClinicCount.entity == entity,
-        ),
+    # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
+    return select(func.sum(ClinicCount.count)).where(
+        *clinic_conditions(session, ClinicCount), ClinicCount.entity == entity
     )
-    return int(count or 0)
 
 
 async def count_inserted(session: AsyncSession, table: str, clinic_id: str, rows: int) -> None:

@@ -12,10 +12,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clinic_counts import clinic_total
+from app.clinic_counts import kept_total
 from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
@@ -43,6 +43,8 @@ class PageRequest:
     offset: int = 0
     # GraphQL's planner asks for its objects' text, written by PostgreSQL (graphql_schema.rendered).
     projection: Projection | None = None
+    # The total is read with the page, in its statement: v1's lists always show it.
+    with_total: bool = False
 
 
 FIRST_PAGE = PageRequest()
@@ -77,14 +79,25 @@ class Page(Generic[Row]):
 
     async def total(self) -> int:
         if self._total is None:
-            # A whole list's total is kept per clinic, so it costs the same at any
-            # size; a filtered one is counted, over the filter's index.
-            kept = None if self._where else await clinic_total(self._session, self._model)
-            if kept is None:
-                count = select(func.count()).select_from(self._model)
-                kept = int(await fetch_scalar(self._session, count.where(*self._counted)) or 0)
-            self._total = kept
+            query = _total(self._session, self._model, self._where, self._counted)
+            self._total = int(await fetch_scalar(self._session, query) or 0)
         return self._total
+
+
+def _total(
+    session: AsyncSession,
+    model: type[Any],
+    where: Sequence[ColumnElement[bool]],
+    counted: Sequence[ColumnElement[bool]],
+) -> Select[Any]:
+    # A whole list's total is kept per clinic, so it costs the same at any size;
+    # a filtered one is counted, over the filter's index.
+    kept = None if where else kept_total(session, model)
+    return select(func.count()).select_from(model).where(*counted) if kept is None else kept
+
+
+# The label of the total in a page's rows, when it is read with them.
+_TOTAL = "page_total"
 
 
 def encode_cursor(sort_value: datetime, id_: str) -> str:
@@ -123,7 +136,8 @@ async def paginate(
     # Run on the raw driver (app.compiled_reads), where the ORM's clinic filter
     # does not reach: the page's statements carry tenancy's predicate themselves.
     owned = clinic_conditions(session, model)
-    conditions = [*owned, *where]
+    counted = [*owned, *where]
+    conditions = list(counted)
     if page.after:
         conditions.append(_after(key, page.after))
     order = (
@@ -132,6 +146,10 @@ async def paginate(
     projected = page.projection.columns(model) if page.projection else None
     # A projection's rows carry the sort key (for cursors) and what it selects, made once.
     selected = columns(model) if projected is None else (key.column, key.id_column)
+    if page.with_total:
+        # Once per statement (an InitPlan), on every row: one round trip for both.
+        total = _total(session, model, where, counted).correlate(None).scalar_subquery()
+        selected = (*selected, total.label(_TOTAL))
     if page.offset:
         # A deep offset skips rows through the sort index alone (an index-only
         # scan), then reads just the page's rows: at offset 250,000 that is ~50 ms
@@ -164,7 +182,9 @@ async def paginate(
         _key=key,
         _session=session,
         _where=where,
-        _counted=[*owned, *where],
+        _counted=counted,
         _model=model,
         projected=projected is not None,
+        # An empty page has no row to carry it: asked for, it is counted then.
+        _total=int(getattr(rows[0], _TOTAL) or 0) if page.with_total and rows else None,
     )

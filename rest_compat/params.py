@@ -13,7 +13,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Pagination offse
 
 
 def page(limit: int, offset: int) -> PageRequest:
-    return PageRequest(first=limit, offset=offset)
+    return PageRequest(first=limit, offset=offset, with_total=True)
 
 
 # Free text in a query string: bounded by its name as GraphQL's argument of that

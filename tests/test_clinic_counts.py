@@ -171,3 +171,25 @@ async def test_demo_data_keeps_the_counts(db: Database, monkeypatch: pytest.Monk
     kept: dict[str, Any] = await _kept(db, seeded.clinic_id)
     assert kept == await _actual(db, seeded.clinic_id)
     assert kept["owners"] == 10
+
+
+async def test_a_v1_list_reads_its_total_with_its_page(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    key = await make_clinic(db)
+    other = await make_clinic(db)
+    for name in ("Counted", "Counted", "Other"):
+        await make_owner(db, key.clinic_id, last_name=name)
+    await make_owner(db, other.clinic_id, last_name="Counted")
+    await client.get("/api/v1/owners", headers=key.headers)  # the key is cached
+    for query, total in (("limit=1", 3), ("search=counted&limit=1", 2), ("offset=1", 3)):
+        with count_statements(db.engine) as counter:
+            response = await client.get(f"/api/v1/owners?{query}", headers=key.headers)
+        assert response.json()["pagination"]["total"] == total, query
+        reads = [s for s in counter.statements if "FROM api_keys" not in s]
+        assert len(reads) == 1, reads  # the page and its total, one round trip
+    # A page past the end has no row to carry it: it is counted on its own.
+    for query, total in (("offset=10", 3), ("search=counted&offset=5", 2)):
+        response = await client.get(f"/api/v1/owners?{query}", headers=key.headers)
+        assert response.json()["data"] == []
+        assert response.json()["pagination"]["total"] == total, query
