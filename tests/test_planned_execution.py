@@ -319,10 +319,12 @@ async def test_nested_levels_read_only_the_columns_asked_for(
 
     assert body["data"]["owners"]["nodes"] == [{"pets": [{"name": "Max"}]}]
     (pets,) = [s for s in counter.statements if "FROM pets" in s]
-    assert "pets.name" in pets
-    assert "pets.breed" not in pets
-    # PostgreSQL gets the level's keys as one array parameter, SQLite as a list.
-    assert ("IN (" if db.settings.is_sqlite else "= ANY (") in pets
+    assert re.search(r"\b(pets|inline\d+)\.name\b", pets), pets
+    assert ".breed" not in pets
+    # Seen before, the document's pets are written inside its page (graphql_schema.rendered);
+    # as a level of their own, PostgreSQL gets its keys as one array parameter, SQLite as a list.
+    if " AS object" not in pets:
+        assert ("IN (" if db.settings.is_sqlite else "= ANY (") in pets
 
 
 async def test_both_executors_cost_an_answer_alike_while_building_it(
