@@ -19,6 +19,9 @@ class RequestContext:
     principal: Principal
     request_id: str
     settings: Settings
+    # On the short paths (graphql_schema and rest_compat's compiled_route) the
+    # answer may be written by the database; elsewhere Python writes it all.
+    rendered: bool = False
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -32,8 +32,8 @@ Row = TypeVar("Row")
 class Projection(Protocol):
     """What a page's rows carry instead of the model's columns (besides its sort key)."""
 
-    def columns(self, model: type[Any]) -> tuple[ColumnElement[Any], ...] | None:
-        """The expressions to select for rows of `model`; None: the model's columns."""
+    def columns(self, model: type[Any], dialect: str) -> tuple[ColumnElement[Any], ...] | None:
+        """The expressions to select for rows of `model` on `dialect`; None: the model's columns."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class PageRequest:
     first: int = DEFAULT_PAGE_SIZE
     after: str | None = None
     offset: int = 0
-    # GraphQL's planner asks for its objects' text, written by PostgreSQL (graphql_schema.rendered).
+    # The objects' text, written by PostgreSQL (graphql_schema.rendered, rest_compat.shapes).
     projection: Projection | None = None
     # The total is read with the page, in its statement: v1's lists always show it.
     with_total: bool = False
@@ -143,7 +143,8 @@ async def paginate(
     order = (
         [key.column.desc(), key.id_column.desc()] if key.descending else [key.column, key.id_column]
     )
-    projected = page.projection.columns(model) if page.projection else None
+    projection, dialect = page.projection, session.get_bind().dialect.name
+    projected = projection.columns(model, dialect) if projection else None
     # A projection's rows carry the sort key (for cursors) and what it selects, made once.
     selected = columns(model) if projected is None else (key.column, key.id_column)
     if page.with_total:

@@ -78,8 +78,10 @@ from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import ExternallyTraversible, iterate, replacement_traverse
 from sqlalchemy.types import TypeEngine
 
+from app import json_text
 from app.column_types import UTCDateTime
 from app.compiled_reads import CLINIC, LevelRead, rendered_level_read
+from app.json_text import constant, quoted
 from app.models import columns
 from app.relationships import Relation
 from app.tenancy import clinic_predicate, is_clinic_owned
@@ -91,8 +93,6 @@ if TYPE_CHECKING:
 
 # GraphQL's Int: graphql-core refuses to serialize a value outside it.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-# app.timestamps.format_timestamp's format; AT TIME ZONE makes it the session's zone's no matter.
-_TIMESTAMP = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
 
 
 class Unrendered(Exception):
@@ -165,7 +165,9 @@ class PageObjects:
         self._made: dict[type[Any], tuple[ColumnElement[Any], ...] | None] = {}
         self.scopes = frozenset(_scopes(plan))  # every scope a field of the objects checks
 
-    def columns(self, model: type[Any]) -> tuple[ColumnElement[Any], ...] | None:
+    def columns(self, model: type[Any], dialect: str) -> tuple[ColumnElement[Any], ...] | None:
+        if dialect != "postgresql":
+            return None
         if model not in self._made:
             made: tuple[ColumnElement[Any], ...] | None = None
             try:
@@ -209,9 +211,9 @@ class _Objects:
         pieces: list[ColumnElement[str]] = []
         for position, selection in enumerate(plan.selections):
             opening = "{" if position == 0 else ","
-            pieces.append(_text(opening + orjson.dumps(selection.key).decode() + ":"))
+            pieces.append(constant(opening + orjson.dumps(selection.key).decode() + ":"))
             if selection.field_def is None:
-                pieces.append(_text(orjson.dumps(plan.type_.name).decode()))
+                pieces.append(constant(orjson.dumps(plan.type_.name).decode()))
                 continue
             assert selection.plan is not None
             self.scopes.update(selection.plan.scopes)
@@ -224,7 +226,7 @@ class _Objects:
             self.segments.append(reduce(add, pieces))
             pieces = []
             self._slot(selection, entity, by_name)
-        pieces.append(_text("}" if plan.selections else "{}"))  # @skip can leave none
+        pieces.append(constant("}" if plan.selections else "{}"))  # @skip can leave none
         self.segments.append(reduce(add, pieces))
 
     @property
@@ -267,12 +269,12 @@ class _Objects:
         held = func.count() if objects.nodes is None else func.count() + func.sum(each.c.nodes)
         if relation.many:
             ordered = aggregate_order_by(
-                _text(","), *(_over(element, sorts, each) for element in order)
+                constant(","), *(_over(element, sorts, each) for element in order)
             )
             json = (
-                _text("[")
-                + func.coalesce(func.string_agg(written, ordered), _text(""))
-                + _text("]")
+                constant("[")
+                + func.coalesce(func.string_agg(written, ordered), constant(""))
+                + constant("]")
             )
         else:
             json = func.min(written)  # its one row, or NULL: an aggregate answers even for none
@@ -291,7 +293,7 @@ class _Objects:
         if relation.many or isinstance(selection.field_def.type, GraphQLNonNull):
             json = lateral.c.json  # a list is never null; a missing non-null object declines
         else:
-            json = func.coalesce(lateral.c.json, _text("null"))
+            json = func.coalesce(lateral.c.json, constant("null"))
         return case((lateral.c.whole, json))
 
     def _slot(self, selection: "_Selection", entity: Any, by_name: dict[str, Any]) -> None:
@@ -342,47 +344,6 @@ def _over(
     return over_sorts
 
 
-def _text(value: str) -> ColumnElement[str]:
-    """A constant of the SQL text: in the statement, not a parameter of each execution."""
-    return literal_column(_quoted(value), Text)
-
-
-def _quoted(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def float_json(value: ColumnElement[Any]) -> ColumnElement[str]:
-    """A double as orjson writes it (shortest, with `.0` when integral), or NULL.
-
-    NULL where the two would differ (exponents: below 1e-4 or from 1e15) and
-    where GraphQL refuses the value (NaN, infinities; PostgreSQL sorts NaN above
-    every number): the plan declines, and the standard executor answers.
-    """
-    text = cast(value, Text)
-    magnitude = func.abs(value)
-    return case(
-        (
-            value == literal_column("0"),
-            case((text == _text("-0"), _text("-0.0")), else_=_text("0.0")),
-        ),
-        (
-            (value == func.trunc(value)) & (magnitude < literal_column("1e15")),
-            cast(cast(func.trunc(value), BigInteger), Text) + _text(".0"),
-        ),
-        ((magnitude >= literal_column("1e-4")) & (magnitude < literal_column("1e15")), text),
-    )
-
-
-def money_float(cents: ColumnElement[Any]) -> ColumnElement[str]:
-    """float() of app.column_types.Money's Decimal: cents / 100 rounds to the same double."""
-    return float_json(cast(cents, Float) / literal_column("100.0", Float))
-
-
-def midnight(day: ColumnElement[Any]) -> ColumnElement[str]:
-    """app.timestamps.midnight_utc of a date, as the DateTime scalar writes it."""
-    return _text('"') + func.to_char(day, _text("YYYY-MM-DD")) + _text('T00:00:00.000Z"')
-
-
 @dataclass(frozen=True)
 class _Written:
     column: str  # the model's attribute the resolver reads
@@ -424,7 +385,7 @@ def _written(selection: "_Selection", by_name: dict[str, Any]) -> ColumnElement[
         return None
     if isinstance(field_def.type, GraphQLNonNull):
         return json  # NULL when the value is: the segment is NULL, and the plan declines
-    return case((column.is_(None), _text("null")), else_=json)
+    return json_text.or_null(column, json)
 
 
 def _json(named: Any, column: Any, type_: TypeEngine[Any]) -> ColumnElement[str] | None:
@@ -433,20 +394,19 @@ def _json(named: Any, column: Any, type_: TypeEngine[Any]) -> ColumnElement[str]
         # name it does not know the standard executor refuses.
         if set(type_.enums) != set(named.values):
             return None
-        known = column.in_([literal_column(_quoted(name)) for name in type_.enums])
-        return case((known, cast(func.to_json(column), Text)))
+        known = column.in_([literal_column(quoted(name)) for name in type_.enums])
+        return case((known, json_text.string(column)))
     if named in (GraphQLString, GraphQLID) and isinstance(type_, String) and not _enum(type_):
-        return cast(func.to_json(column), Text)
+        return json_text.string(column)
     if named is GraphQLFloat and isinstance(type_, Float):
-        return float_json(column)
+        return json_text.double(column)
     if named is GraphQLBoolean and isinstance(type_, Boolean):
-        return case((column, _text("true")), (~column, _text("false")))
+        return json_text.boolean(column)
     if named is GraphQLInt and isinstance(type_, Integer):
         within = column.between(literal_column(str(_INT_MIN)), literal_column(str(_INT_MAX)))
         return case((within, cast(column, Text)))
     if named.name == DATETIME and isinstance(type_, UTCDateTime):
-        written = func.to_char(column.op("AT TIME ZONE")(_text("UTC")), _text(_TIMESTAMP))
-        return _text('"') + written + _text('"')  # digits, dashes and colons: nothing to escape
+        return json_text.timestamp(column)
     return None
 
 

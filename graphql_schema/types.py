@@ -9,11 +9,12 @@ from typing import Annotated
 import strawberry
 
 from app import models
+from app.json_text import midnight, money
 from app.rows import InvoiceItemRow, InvoiceRow, PetRow
 from app.timestamps import midnight_utc
 from graphql_schema.permissions import requires
 from graphql_schema.relations import relation
-from graphql_schema.rendered import midnight, money_float, written
+from graphql_schema.rendered import written
 from graphql_schema.scalars import JSON, DateTime
 
 # Registers the core enum with GraphQL; annotations use models.InvoiceStatus itself.
@@ -110,9 +111,7 @@ class InvoiceItem:
     name: str = strawberry.field(description="What was billed.")
     quantity: int = strawberry.field(description="How many.")
 
-    @strawberry.field(
-        description="Unit price.", metadata=written(models.InvoiceItem.price, money_float)
-    )
+    @strawberry.field(description="Unit price.", metadata=written(models.InvoiceItem.price, money))
     def price(self, root: strawberry.Parent[InvoiceItemRow]) -> float:
         return float(root.price)
 
@@ -127,7 +126,7 @@ class Invoice:
 
     @strawberry.field(
         description="Sum of price * quantity over the items.",
-        metadata=written(models.Invoice.total_amount, money_float),
+        metadata=written(models.Invoice.total_amount, money),
     )
     def total_amount(self, root: strawberry.Parent[InvoiceRow]) -> float:
         return float(root.total_amount)

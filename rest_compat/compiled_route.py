@@ -110,6 +110,7 @@ class CompiledReads(HttpMiddleware):
         # refusal on the way, or the endpoint's (an unknown id), is raised: the
         # app's error boundary renders it as FastAPI's handlers would.
         async with open_request_context(request, cost=1) as context:
+            context.rendered = True
             await read.context(request, None, context)
             answer = await route.endpoint(**{read.context_name: context}, **values)
             return await _response(route, answer)
@@ -129,6 +130,8 @@ def _parameters(
 
 async def _response(route: APIRoute, answer: Any) -> Response:
     """The endpoint's answer as FastAPI writes it through the route's response model."""
+    if isinstance(answer, Response):
+        return answer  # written already (rest_compat.shapes.listed), as FastAPI passes it on
     content = await serialize_response(
         field=route.response_field,
         response_content=answer,

@@ -1,9 +1,9 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
 from app.domain import medical_records
-from app.pagination import DEFAULT_PAGE_SIZE
+from app.pagination import DEFAULT_PAGE_SIZE, Page, Projection
 from rest_compat import shapes
 from rest_compat.auth import RecordsRead
 from rest_compat.params import Limit, Offset, page, text_param
@@ -25,12 +25,14 @@ async def list_medical_records(
     endDate: Annotated[str | None, text_param("endDate", DATE, _DATE_PATTERN)] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
-) -> shapes.ListOf[shapes.MedicalRecord]:
-    found = await medical_records.list_medical_records(
-        ctx, pet_id=petId, start_date=startDate, end_date=endDate, page=page(limit, offset)
-    )
-    data = [shapes.MedicalRecord.from_row(r) for r in found.items]
-    return await shapes.ListOf[shapes.MedicalRecord].of(found, data, limit=limit, offset=offset)  # type: ignore[no-any-return]
+) -> Any:
+    async def read(projection: Projection | None) -> Page[Any]:
+        return await medical_records.list_medical_records(
+            ctx, pet_id=petId, start_date=startDate, end_date=endDate,
+            page=page(limit, offset, projection),
+        )  # fmt: skip
+
+    return await shapes.listed(ctx, shapes.MedicalRecord, read, limit=limit, offset=offset)
 
 
 @router.get("/medical-records/{id}", summary="Get a medical record")

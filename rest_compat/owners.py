@@ -1,10 +1,10 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
 from app import inputs, models
 from app.domain import owners
-from app.pagination import DEFAULT_PAGE_SIZE
+from app.pagination import DEFAULT_PAGE_SIZE, Page, Projection
 from rest_compat import inputs as v1
 from rest_compat import shapes
 from rest_compat.auth import OwnersRead, OwnersWrite, OwnerWithPetsRead
@@ -20,10 +20,11 @@ async def list_owners(
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
     search: Annotated[str | None, text_param("search", "Search by name, email, or phone")] = None,
-) -> shapes.ListOf[shapes.Owner]:
-    found = await owners.list_owners(ctx, search=search, page=page(limit, offset))
-    data = [shapes.Owner.from_row(o) for o in found.items]
-    return await shapes.ListOf[shapes.Owner].of(found, data, limit=limit, offset=offset)  # type: ignore[no-any-return]
+) -> Any:
+    async def read(projection: Projection | None) -> Page[Any]:
+        return await owners.list_owners(ctx, search=search, page=page(limit, offset, projection))
+
+    return await shapes.listed(ctx, shapes.Owner, read, limit=limit, offset=offset)
 
 
 @router.get("/owners/{id}", summary="Get an owner with their pets")

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from app.pagination import MAX_PAGE_SIZE, PageRequest
+from app.pagination import MAX_PAGE_SIZE, PageRequest, Projection
 from app.text_bounds import max_length
 
 Limit = Annotated[
@@ -12,8 +12,8 @@ Limit = Annotated[
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Pagination offset")]
 
 
-def page(limit: int, offset: int) -> PageRequest:
-    return PageRequest(first=limit, offset=offset, with_total=True)
+def page(limit: int, offset: int, projection: Projection | None = None) -> PageRequest:
+    return PageRequest(first=limit, offset=offset, with_total=True, projection=projection)
 
 
 # Free text in a query string: bounded by its name as GraphQL's argument of that

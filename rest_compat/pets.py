@@ -1,10 +1,10 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
 from app import inputs
 from app.domain import pets
-from app.pagination import DEFAULT_PAGE_SIZE
+from app.pagination import DEFAULT_PAGE_SIZE, Page, Projection
 from rest_compat import inputs as v1
 from rest_compat import shapes
 from rest_compat.auth import PetsRead, PetsWrite
@@ -23,10 +23,12 @@ async def list_pets(
     species: Annotated[
         str | None, text_param("species", "Filter by species (Dog, Cat, etc.)")
     ] = None,
-) -> shapes.ListOf[shapes.Pet]:
-    found = await pets.list_pets(ctx, owner_id=ownerId, species=species, page=page(limit, offset))
-    data = [shapes.Pet.from_row(p) for p in found.items]
-    return await shapes.ListOf[shapes.Pet].of(found, data, limit=limit, offset=offset)  # type: ignore[no-any-return]
+) -> Any:
+    async def read(projection: Projection | None) -> Page[Any]:
+        requested = page(limit, offset, projection)
+        return await pets.list_pets(ctx, owner_id=ownerId, species=species, page=requested)
+
+    return await shapes.listed(ctx, shapes.Pet, read, limit=limit, offset=offset)
 
 
 @router.get("/pets/{id}", summary="Get a pet")
