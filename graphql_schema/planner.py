@@ -502,25 +502,30 @@ class PlannedExecutor(CountingExecutor):
             wanted = [key for key in wanted if looks_like_id(key)]
         rows = await fetch_level(self._request.session, rendered.read, wanted) if wanted else []
         filled = [await self._slot_texts(slot, rows) for slot in rendered.slots]
-        segments = [attrgetter(label) for label in rendered.segments]
-        inlined = attrgetter(rendered.inlined) if rendered.inlined else None
-        key_of = attrgetter(relation.key.key)
+        # Column by column: each segment's text for every row, then the slot's between them.
+        columns: list[list[str]] = []
+        for index, label in enumerate(rendered.segments):
+            texts = list(map(attrgetter(label), rows))
+            if None in texts:  # a null or a value the standard executor refuses
+                raise _Decline("a value the standard executor refuses")
+            columns.append(texts)
+            if index < len(filled):
+                columns.append([text for text, _nodes in filled[index]])
+        written = (
+            columns[0] if len(columns) == 1 else list(map("".join, zip(*columns, strict=True)))
+        )
+        counts = (
+            [1] * len(rows)
+            if rendered.inlined is None
+            else [1 + inlined for inlined in map(attrgetter(rendered.inlined), rows)]
+        )
+        for texts_and_nodes in filled:
+            counts = [n + inner for n, (_text, inner) in zip(counts, texts_and_nodes, strict=True)]
         objects: dict[Any, list[str]] = {}
         held: dict[Any, int] = {}
-        for position, row in enumerate(rows):
-            parts: list[str] = []
-            nodes = 1 if inlined is None else 1 + inlined(row)
-            for index, segment in enumerate(segments):
-                text = segment(row)
-                if text is None:  # a null or a value the standard executor refuses
-                    raise _Decline("a value the standard executor refuses")
-                parts.append(text)
-                if index < len(filled):
-                    inner_text, inner_nodes = filled[index][position]
-                    parts.append(inner_text)
-                    nodes += inner_nodes
-            key = key_of(row)
-            objects.setdefault(key, []).append("".join(parts))
+        keyed = zip(map(attrgetter(relation.key.key), rows), written, counts, strict=True)
+        for key, text, nodes in keyed:
+            objects.setdefault(key, []).append(text)
             held[key] = held.get(key, 0) + nodes
         if relation.many:
             return [
