@@ -12,6 +12,8 @@ Node = TypeVar("Node")
 PER_ITEM = {FAN_OUT: 1}
 # Marks `nodes`: the planner may have the page's rows carry their objects' text instead.
 PAGE_NODES = "clinova_page_nodes"
+# Marks `totalCount`: asked for, the planner has the page read it in its own statement.
+PAGE_TOTAL = "clinova_page_total"
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,14 @@ class PlannedInfo:
     """The `info` a root resolver gets from graphql_schema.planner instead of graphql-core's.
 
     Resolvers read the request context from it (graphql_schema.context.ctx), and
-    a list's resolver hands `projection` to its page: the planner's choice of
-    what the page's rows carry for the `nodes` asked of it.
+    a list's resolver hands `projection` to its page (the planner's choice of
+    what the page's rows carry for the `nodes` asked of it) and `with_total`
+    (whether `totalCount` is asked: read with the page, one round trip).
     """
 
     context: Any
     projection: Projection | None = None
+    with_total: bool = False
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -75,7 +79,10 @@ class Connection(Generic[Node]):
             end_cursor=cursors[-1] if cursors else None,
         )
 
-    @strawberry.field(description="Items in the whole filtered list (counted on request).")
+    @strawberry.field(
+        description="Items in the whole filtered list (counted on request).",
+        metadata={PAGE_TOTAL: True},
+    )
     async def total_count(self) -> int:
         return await self.page.total()
 
@@ -90,7 +97,8 @@ def page_request(
     if offset is not None and offset < 0:
         raise Invalid("offset must not be negative", details={"offset": "must be >= 0"})
     # Asking for more than a page is not an error: the page is capped, as documented.
-    projection = info.projection if isinstance(info, PlannedInfo) else None
+    planned = info if isinstance(info, PlannedInfo) else PlannedInfo(None)
     return PageRequest(
-        first=min(first, MAX_PAGE_SIZE), after=after, offset=offset or 0, projection=projection
-    )
+        first=min(first, MAX_PAGE_SIZE), after=after, offset=offset or 0,
+        projection=planned.projection, with_total=planned.with_total,
+    )  # fmt: skip

@@ -67,7 +67,7 @@ from app.ids import looks_like_id
 from app.observability import GRAPHQL_EXECUTIONS
 from app.relationships import Relation
 from app.scopes import require_scope
-from graphql_schema.connections import PAGE_NODES, Connection, PlannedInfo
+from graphql_schema.connections import PAGE_NODES, PAGE_TOTAL, Connection, PlannedInfo
 from graphql_schema.cost import FAN_OUT, is_json, leaf_cost, leaf_nodes
 from graphql_schema.counted_execution import CountingExecutor
 from graphql_schema.relations import RELATION
@@ -112,6 +112,14 @@ def _present(values: list[Any]) -> list[Any]:
 
 def _is_nodes(selection: "_Selection") -> bool:
     return selection.plan is not None and bool(selection.plan.field.metadata.get(PAGE_NODES))
+
+
+def _counts_total(selection: "_Selection") -> bool:
+    """Whether a root list's `totalCount` is asked for."""
+    return selection.inner is not None and any(
+        s.plan is not None and s.plan.field.metadata.get(PAGE_TOTAL)
+        for s in selection.inner.selections
+    )
 
 
 def _page_nodes(selection: "_Selection", objects: list[Any]) -> bool:
@@ -627,7 +635,7 @@ class PlannedExecutor(CountingExecutor):
             )
         if resolver.info_parameter:
             kwargs[resolver.info_parameter.name] = PlannedInfo(
-                self.context_value, self._projection(selection)
+                self.context_value, self._projection(selection), _counts_total(selection)
             )
         # Strawberry's calling convention (schema_converter.get_arguments): the
         # source as `self`, and again as the `root`/`Parent` parameter. Called

@@ -193,3 +193,19 @@ async def test_a_v1_list_reads_its_total_with_its_page(
         response = await client.get(f"/api/v1/owners?{query}", headers=key.headers)
         assert response.json()["data"] == []
         assert response.json()["pagination"]["total"] == total, query
+
+
+async def test_a_planned_total_count_is_read_with_its_page(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    key = await make_clinic(db)
+    for name in ("Counted", "Counted", "Other"):
+        await make_owner(db, key.clinic_id, last_name=name)
+    for search, total in (("", 3), ("counted", 2)):
+        query = f'{{ owners(first: 1, search: "{search}") {{ totalCount nodes {{ lastName }} }} }}'
+        await gql(client, key, query)  # planned, and its key cached
+        with count_statements(db.engine) as counter:
+            answer = await gql(client, key, query)
+        assert answer["data"]["owners"]["totalCount"] == total
+        reads = [s for s in counter.statements if "FROM api_keys" not in s]
+        assert len(reads) == 1, reads
