@@ -86,10 +86,16 @@ def kept_total(session: AsyncSession, model: type[Any]) -> Select[Any] | None:
     entity = ENTITIES.get(model)
     if entity is None or clinic_of(session) is None:
         return None
-    # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
-    return select(func.sum(ClinicCount.count)).where(
-        *clinic_conditions(session, ClinicCount), ClinicCount.entity == entity
-    )
+    kept = _KEPT.get(model)
+    if kept is None:  # made once: its clinic is a parameter (app.tenancy)
+        # The counters are no clinic's rows to the ORM's filter; the clinic is named here.
+        kept = _KEPT[model] = select(func.sum(ClinicCount.count)).where(
+            *clinic_conditions(session, ClinicCount), ClinicCount.entity == entity
+        )
+    return kept
+
+
+_KEPT: dict[type[Any], Select[Any]] = {}
 
 
 async def count_inserted(session: AsyncSession, table: str, clinic_id: str, rows: int) -> None:

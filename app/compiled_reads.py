@@ -43,7 +43,13 @@ from app.models import columns
 from app.observability import LOADER_BATCH
 from app.relationships import Relation
 from app.rows import row_type
-from app.tenancy import CLINIC_PARAMETER, clinic_of, clinic_predicate, is_clinic_owned
+from app.tenancy import (
+    CLINIC_PARAMETER,
+    clinic_of,
+    clinic_parameters,
+    clinic_predicate,
+    is_clinic_owned,
+)
 
 # The parameters of a level: its keys, and the clinic (as tenancy names it in every statement).
 _KEYS, CLINIC = "keys", CLINIC_PARAMETER
@@ -346,11 +352,10 @@ async def fetch_rows(
             del _SHAPES[next(iter(_SHAPES))]
         _SHAPES[(dialect.name, cache_key.key, also)] = shape
     compiled = shape.compiled
-    # The clinic's parameter is the session's clinic: tenancy binds it so in the
-    # statement's own predicate, and leaves it unbound in what is selected `also`.
-    clinic_id = clinic_of(session)
+    # The clinic's parameter is the session's clinic, in the statement's own
+    # predicates (app.tenancy) as in what is selected `also`.
     values = shape.sql_compiled.construct_params(
-        params=None if clinic_id is None else {CLINIC: clinic_id},
+        params=clinic_parameters(session),
         extracted_parameters=cache_key.bindparams,
         escape_names=False,
     )
@@ -365,7 +370,7 @@ async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:
     """The statement's one value, as `session.scalar` answers it, on the raw driver if it can."""
     rows = await fetch_rows(session, query)
     if rows is None:
-        return await session.scalar(query)
+        return await session.scalar(query, clinic_parameters(session))
     return rows[0][0] if rows else None
 
 

@@ -20,7 +20,7 @@ from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
 from app.rows import read_rows
-from app.tenancy import clinic_conditions
+from app.tenancy import clinic_conditions, clinic_parameters
 from app.timestamps import parse_timestamp
 
 MAX_PAGE_SIZE = 100
@@ -174,7 +174,9 @@ async def paginate(
     # Plain rows of the model's columns, as the loaders answer (see app.rows).
     fetched = await fetch_rows(session, query, projected or ())
     if fetched is None:
-        fetched = await read_rows(session, query.add_columns(*(projected or ())))
+        fetched = await read_rows(
+            session, query.add_columns(*(projected or ())), clinic_parameters(session)
+        )
     rows: list[Row] = fetched
     return Page(
         items=rows[:size],

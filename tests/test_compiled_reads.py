@@ -4,8 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from app import models
-from app.compiled_reads import fetch_level, level_read, load_level
+from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
 from app.database import Database
+from app.domain.owners import ORDER
+from app.pagination import PageRequest, paginate
 from app.relationships import relation_of
 from tests.factories import clinic_session, make_clinic, make_owner, make_pet
 from tests.graphql_client import count_statements
@@ -55,3 +57,18 @@ def test_the_tenancy_check_finds_a_missing_clinic_predicate(dialect: str) -> Non
     _assert_clinic_bound(read.statement(dialect))
     with pytest.raises(AssertionError, match="no clinic predicate"):
         _assert_clinic_bound(select(models.Pet.id).where(models.Pet.name == "x"))
+
+
+async def test_a_page_the_raw_driver_cannot_run_keeps_to_the_clinic(db: Database) -> None:
+    # An IN list is rendered per execution (SQLAlchemy's own path runs it): the
+    # page and its count go through the ORM, given tenancy's clinic parameter.
+    mine, theirs = await make_clinic(db), await make_clinic(db)
+    ids = [(await make_owner(db, clinic.clinic_id)).id for clinic in (mine, mine, theirs)]
+    async with clinic_session(db, mine.clinic_id) as session:
+        where = [models.Owner.id.in_(ids)]
+        page = await paginate(
+            session, models.Owner, where=where, key=ORDER, page=PageRequest(first=1)
+        )
+        assert [row.id for row in page.items] == ids[:1] and page.has_next
+        assert await page.total() == 2
+        assert await fetch_rows(session, select(models.Owner.id).where(*where)) is None
