@@ -100,7 +100,7 @@ class CompiledReads(HttpMiddleware):
         query = QueryParams(scope["query_string"])
         if len(set(query.keys())) != len(query):
             return None  # a repeated parameter: which one counts is FastAPI's to say
-        values = _parameters(route, match.groupdict(), query)
+        values = _parameters(route, match.groupdict(), query, scope["query_string"])
         if values is None:
             return None
         scope["route"] = route  # the access log and metrics name the request by it
@@ -117,15 +117,30 @@ class CompiledReads(HttpMiddleware):
 
 
 def _parameters(
-    route: APIRoute, path_values: Mapping[str, str], query: QueryParams
+    route: APIRoute, path_values: Mapping[str, str], query: QueryParams, query_string: bytes
 ) -> dict[str, Any] | None:
-    """The endpoint's path and query arguments as FastAPI would pass them; None if refused."""
+    """The endpoint's path and query arguments as FastAPI would pass them; None if refused.
+
+    Kept by the route, the path's values and the query string, which alone decide
+    them (the values are numbers, strings and enum members, never changed after).
+    """
+    key = (route.path, tuple(path_values.items()), query_string)
+    if key in _VALIDATED:
+        known = _VALIDATED[key]
+        return None if known is None else dict(known)
     dependant = route.dependant
     path, path_errors = request_params_to_args(dependant.path_params, path_values)
     values, query_errors = request_params_to_args(dependant.query_params, query)
-    if path_errors or query_errors:
-        return None
-    return {**path, **values}
+    validated = None if path_errors or query_errors else {**path, **values}
+    if len(_VALIDATED) >= MAX_VALIDATED:
+        del _VALIDATED[next(iter(_VALIDATED))]
+    _VALIDATED[key] = validated
+    return None if validated is None else dict(validated)
+
+
+# Bounded: a list's few query strings, and the ids read most recently.
+MAX_VALIDATED = 1024
+_VALIDATED: dict[tuple[str, tuple[tuple[str, str], ...], bytes], dict[str, Any] | None] = {}
 
 
 async def _response(route: APIRoute, answer: Any) -> Response:

@@ -297,3 +297,27 @@ async def test_one_document_keeps_a_bounded_number_of_plans(
     planned = planned_document(query, None)
     assert planned is not None
     assert len(planned.plans) == MAX_PLANS_PER_DOCUMENT
+
+
+async def test_a_v1_query_string_is_validated_once(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = await make_clinic(backend.db)
+    await make_owner(backend.db, clinic.clinic_id)
+    validate = compiled_route.request_params_to_args
+    calls: list[object] = []
+
+    def counted(fields: Any, values: Any) -> Any:
+        calls.append(values)
+        return validate(fields, values)
+
+    monkeypatch.setattr(compiled_route, "request_params_to_args", counted)
+    monkeypatch.setattr(compiled_route, "_VALIDATED", {})
+    async with app_client(backend.settings.database_url, **UNLIMITED) as client:
+        statuses = [
+            (await client.get(f"{V1_PREFIX}/owners?{query}", headers=clinic.headers)).status_code
+            for query in ("limit=2", "limit=0", "limit=2", "limit=0", "limit=2&offset=0")
+        ]
+    # Refused again as FastAPI refuses it; path and query validated once per query string.
+    assert statuses == [200, 400, 200, 400, 200]
+    assert len(calls) == 3 * 2
