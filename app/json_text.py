@@ -71,8 +71,19 @@ def double(value: ColumnElement[Any]) -> ColumnElement[str]:
 
 
 def money(cents: ColumnElement[Any]) -> ColumnElement[str]:
-    """float() of app.column_types.Money's Decimal: cents / 100 rounds to the same double."""
-    return double(cast(cents, Float) / literal_column("100.0", Float))
+    """float() of app.column_types.Money's Decimal, from its integer cents, or NULL.
+
+    Whole units are the integer and `.0`; any other amount is at least 0.01, so
+    never in exponent notation, and below 2**53 cents (exact as a double) cents /
+    100 rounds to the same double as the Decimal does; beyond, NULL. `double` of
+    it would divide and cast in each of its branches.
+    """
+    within = func.abs(cents) < literal_column(str(2**53))
+    whole = cents.op("%")(literal_column("100")) == literal_column("0")
+    return case(
+        (within & whole, cast(cents.op("/")(literal_column("100")), Text) + constant(".0")),
+        (within, cast(cast(cents, Float) / literal_column("100.0", Float), Text)),
+    )
 
 
 def or_null(value: ColumnElement[Any], json: ColumnElement[str]) -> ColumnElement[str]:

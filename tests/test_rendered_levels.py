@@ -10,6 +10,7 @@ answered by the short path where every value is representable, and by the
 standard path (declined) where one is not.
 """
 
+import random
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,9 +18,12 @@ from itertools import count
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import BigInteger, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from app import compiled_reads
+from app import compiled_reads, json_text
 from app.compiled_reads import made_level_reads
 from app.models import InvoiceStatus
 from tests.conftest import Backend, app_client
@@ -292,3 +296,18 @@ async def test_a_value_sql_would_write_otherwise_declines_the_page(backend: Back
             assert _comparable(fast) == _comparable(slow)
         declined = _compiled() == before
     assert declined == backend.settings.database_url.startswith("postgresql")
+
+
+async def test_money_is_written_as_float_of_its_decimal(backend: Backend) -> None:
+    if not backend.settings.database_url.startswith("postgresql"):
+        pytest.skip("JSON text is written by PostgreSQL only")
+    rng = random.Random(7)
+    edges = [0, 1, -1, 99, 100, -100, 12345, 2**53 - 1, -(2**53 - 1), 2**53, -(2**53), 2**62]
+    values = edges + [rng.randint(-(2**53), 2**53) for _ in range(3000)]
+    values += [rng.randint(-(10**8), 10**8) for _ in range(3000)]
+    cents = func.unnest(bindparam("cents", values, type_=ARRAY(BigInteger))).column_valued()
+    async with backend.db.engine.connect() as connection:
+        written = (await connection.execute(select(cents, json_text.money(cents)))).all()
+    for value, text in written:
+        exact = abs(value) < 2**53  # beyond, NULL: the standard path writes it
+        assert text == (orjson.dumps(float(Decimal(value).scaleb(-2))).decode() if exact else None)
