@@ -321,6 +321,19 @@ class _Shape:
 # evicted is compiled again.
 MAX_SHAPES = 512
 _SHAPES: dict[tuple[str, Any, tuple[ColumnElement[Any], ...]], _Shape] = {}
+_SHARED: dict[str, tuple[ColumnElement[Any], ...]] = {}
+
+
+def shared(also: tuple[ColumnElement[Any], ...]) -> tuple[ColumnElement[Any], ...]:
+    """The one tuple of these columns by their SQL, for fetch_rows' `also`.
+
+    Shapes are kept by the tuple itself (its SQL would cost a compile per
+    execution): documents asking for the same objects share their shapes.
+    """
+    made = _SHARED.setdefault(str(select(*also)), also)
+    while len(_SHARED) > MAX_SHAPES:
+        del _SHARED[next(iter(_SHARED))]
+    return made
 
 
 async def fetch_rows(
@@ -334,23 +347,25 @@ async def fetch_rows(
     predicate (app.tenancy): the ORM's filter does not see it.
 
     `also` are columns selected after the statement's own, made once by the
-    caller (a plan's objects as text, graphql_schema.rendered): the shape is
-    known by the statement without them, so that their size costs nothing per
-    execution, and they may name no parameter but the clinic.
+    caller (objects as JSON text: graphql_schema.rendered, rest_compat.shapes)
+    and passed through `shared`: the shape is known by the statement without
+    them, so that their size costs nothing per execution, and they may name no
+    parameter but the clinic.
     """
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
     connection = await session.connection()
     dialect = connection.dialect
-    shape = _SHAPES.get((dialect.name, cache_key.key, also))
+    known = (dialect.name, cache_key.key, also)
+    shape = _SHAPES.get(known)
     if shape is None:
-        shape = _shape(query, cache_key, also, dialect)
-        if shape is None:
-            return None
+        shape = _shape(query, cache_key, also, dialect) or _DECLINED
         if len(_SHAPES) >= MAX_SHAPES:
             del _SHAPES[next(iter(_SHAPES))]
-        _SHAPES[(dialect.name, cache_key.key, also)] = shape
+        _SHAPES[known] = shape
+    if shape is _DECLINED:  # once known, not compiled again to decline again
+        return None
     compiled = shape.compiled
     # The clinic's parameter is the session's clinic, in the statement's own
     # predicates (app.tenancy) as in what is selected `also`.
@@ -374,6 +389,10 @@ async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:
     return rows[0][0] if rows else None
 
 
+# What fetch_rows keeps of a shape the raw driver cannot run (SQLAlchemy's path runs it).
+_DECLINED = _Shape(_Compiled("", (), (), (), tuple), None, select())
+
+
 def _shape(
     query: Select[Any], cache_key: Any, also: tuple[ColumnElement[Any], ...], dialect: Dialect
 ) -> _Shape | None:
@@ -384,10 +403,11 @@ def _shape(
         return _Shape(_driver_form(query, sql_compiled, dialect), sql_compiled, query)
     statement = query.add_columns(*also)
     run: Any = dialect.statement_compiler(dialect, statement, cache_key=None)
-    # Its parameters must be the statement's own, by the same names, or the clinic.
+    # Its parameters must be the statement's own, by the same names; the clinic's
+    # only where the statement keeps to a clinic itself.
     own = sql_compiled.binds
     for name, bind in run.binds.items():
-        if name != CLINIC and (name not in own or own[name].key != bind.key):
+        if name not in own or (name != CLINIC and own[name].key != bind.key):
             return None
     if run.literal_execute_params or run.post_compile_params:
         return None
@@ -396,7 +416,7 @@ def _shape(
 
 def made_statements() -> list[Select[Any]]:
     """One statement of every shape fetch_rows compiled: the tenancy test inspects them."""
-    return [shape.statement for shape in _SHAPES.values()]
+    return [shape.statement for shape in _SHAPES.values() if shape is not _DECLINED]
 
 
 async def load_level(

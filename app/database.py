@@ -34,6 +34,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         connect_args={
             "timeout": settings.db_connect_timeout,
             "command_timeout": settings.db_command_timeout,
+            # Doubles written as JSON text by PostgreSQL (app.json_text) are the
+            # shortest exact digits only so; a server or pooler default of 0 would
+            # make them other numbers.
+            "server_settings": {"extra_float_digits": "1"},
         },
     )
 

@@ -171,7 +171,8 @@ async def paginate(
         )
     else:
         query = select(*selected).where(*conditions).order_by(*order).limit(size + 1)
-    # Plain rows of the model's columns, as the loaders answer (see app.rows).
+    # Plain rows of the model's columns, as the loaders answer (see app.rows), or
+    # of the sort key and the projection's columns.
     fetched = await fetch_rows(session, query, projected or ())
     if fetched is None:
         fetched = await read_rows(

@@ -80,7 +80,7 @@ from sqlalchemy.types import TypeEngine
 
 from app import json_text
 from app.column_types import UTCDateTime
-from app.compiled_reads import CLINIC, LevelRead, rendered_level_read
+from app.compiled_reads import CLINIC, LevelRead, rendered_level_read, shared
 from app.json_text import constant, quoted
 from app.models import columns
 from app.relationships import Relation
@@ -179,6 +179,7 @@ class PageObjects:
                 made = (text.label(OBJECT),)
                 if written.nodes is not None:
                     made = (*made, written.nodes.label(HELD))
+                made = shared(made)
             self._made[model] = made
         return self._made[model]
 

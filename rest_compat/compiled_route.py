@@ -16,7 +16,9 @@ the same things in the same order:
   renders it with the v1 envelope as FastAPI's exception handlers would,
   having spent what the standard path spends;
 - the endpoint's answer written by FastAPI's own serialize_response through
-  the route's response model.
+  the route's response model, or, for a list whose objects PostgreSQL wrote
+  (rest_compat.shapes.listed), the bytes the endpoint made, as FastAPI passes
+  a Response on.
 
 `tests/test_compiled_route.py` holds both paths to the same status, headers and bytes.
 """
@@ -98,7 +100,7 @@ class CompiledReads(HttpMiddleware):
             return None
         route = read.route
         query = QueryParams(scope["query_string"])
-        if len(set(query.keys())) != len(query):
+        if len(query.multi_items()) != len(query):
             return None  # a repeated parameter: which one counts is FastAPI's to say
         values = _parameters(route, match.groupdict(), query, scope["query_string"])
         if values is None:
@@ -122,24 +124,31 @@ def _parameters(
     """The endpoint's path and query arguments as FastAPI would pass them; None if refused.
 
     Kept by the route, the path's values and the query string, which alone decide
-    them (the values are numbers, strings and enum members, never changed after).
+    them; each request gets its own copy of a list among them.
     """
     key = (route.path, tuple(path_values.items()), query_string)
     if key in _VALIDATED:
-        known = _VALIDATED[key]
-        return None if known is None else dict(known)
+        return _copy(_VALIDATED[key])
     dependant = route.dependant
     path, path_errors = request_params_to_args(dependant.path_params, path_values)
     values, query_errors = request_params_to_args(dependant.query_params, query)
     validated = None if path_errors or query_errors else {**path, **values}
-    if len(_VALIDATED) >= MAX_VALIDATED:
-        del _VALIDATED[next(iter(_VALIDATED))]
-    _VALIDATED[key] = validated
-    return None if validated is None else dict(validated)
+    if len(query_string) <= MAX_VALIDATED_QUERY:
+        if len(_VALIDATED) >= MAX_VALIDATED:
+            del _VALIDATED[next(iter(_VALIDATED))]
+        _VALIDATED[key] = validated
+    return _copy(validated)
 
 
-# Bounded: a list's few query strings, and the ids read most recently.
-MAX_VALIDATED = 1024
+def _copy(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {name: list(v) if isinstance(v, list) else v for name, v in values.items()}
+
+
+# Bounded: a list's few query strings, and the ids read most recently; a long
+# query string is validated each time rather than kept.
+MAX_VALIDATED, MAX_VALIDATED_QUERY = 1024, 1024
 _VALIDATED: dict[tuple[str, tuple[tuple[str, str], ...], bytes], dict[str, Any] | None] = {}
 
 

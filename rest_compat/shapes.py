@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from starlette.responses import Response
 
 from app import json_text, models
+from app.compiled_reads import shared
 from app.context import RequestContext
 from app.pagination import Page, Projection
 from app.rows import InvoiceItemRow, InvoiceRow, OwnerRow, PetRow
@@ -115,7 +116,7 @@ class WrittenObjects:
                 json = json_text.or_null(column, json)
             members.append((name, json))
         text: Label[str] = json_text.object_text(members).label(_OBJECT)
-        return (text,)
+        return shared((text,))
 
 
 _OBJECT = "v1_object"
@@ -325,7 +326,9 @@ async def listed(
     would write it (`tests/test_compiled_route.py` holds the two to the same
     bytes); where it wrote one NULL, the page is read again as rows.
     """
-    objects = _OBJECTS.setdefault(shape, WrittenObjects(shape)) if ctx.rendered else None
+    objects = None
+    if ctx.rendered:
+        objects = _OBJECTS.get(shape) or _OBJECTS.setdefault(shape, WrittenObjects(shape))
     page = await read(objects)
     if page.projected:
         texts = [getattr(row, _OBJECT) for row in page.items]

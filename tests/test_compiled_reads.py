@@ -1,16 +1,17 @@
 """Compiled level reads: one statement per level on the raw driver, tenancy included."""
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from app import models
+from app import compiled_reads, models
 from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
 from app.database import Database
 from app.domain.owners import ORDER
 from app.pagination import PageRequest, paginate
 from app.relationships import relation_of
 from tests.factories import clinic_session, make_clinic, make_owner, make_pet
-from tests.graphql_client import count_statements
+from tests.graphql_client import count_statements, gql
 from tests.test_planned_execution import _assert_clinic_bound
 
 PETS = relation_of(models.Owner.pets)
@@ -59,7 +60,9 @@ def test_the_tenancy_check_finds_a_missing_clinic_predicate(dialect: str) -> Non
         _assert_clinic_bound(select(models.Pet.id).where(models.Pet.name == "x"))
 
 
-async def test_a_page_the_raw_driver_cannot_run_keeps_to_the_clinic(db: Database) -> None:
+async def test_a_page_the_raw_driver_cannot_run_keeps_to_the_clinic(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # An IN list is rendered per execution (SQLAlchemy's own path runs it): the
     # page and its count go through the ORM, given tenancy's clinic parameter.
     mine, theirs = await make_clinic(db), await make_clinic(db)
@@ -72,3 +75,32 @@ async def test_a_page_the_raw_driver_cannot_run_keeps_to_the_clinic(db: Database
         assert [row.id for row in page.items] == ids[:1] and page.has_next
         assert await page.total() == 2
         assert await fetch_rows(session, select(models.Owner.id).where(*where)) is None
+        # and, once known, such a shape is not compiled again to be declined again
+        monkeypatch.setattr(compiled_reads, "_shape", _never)
+        again = await paginate(
+            session, models.Owner, where=where, key=ORDER, page=PageRequest(first=1)
+        )
+        assert [row.id for row in again.items] == ids[:1]
+
+
+def _never(*_args: object) -> None:
+    raise AssertionError("a declined shape compiled again")
+
+
+async def test_plans_asking_for_the_same_objects_share_their_shapes(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    if db.settings.is_sqlite:
+        pytest.skip("objects are written by PostgreSQL only")
+    clinic = await make_clinic(db)
+    await make_owner(db, clinic.clinic_id)
+    documents = [
+        f"query Shared{n} {{ owners(first: {n + 1}) {{ nodes {{ phone }} }} }}" for n in range(3)
+    ]
+    for document in documents * 2:
+        assert "errors" not in await gql(client, clinic, document)
+    written = {
+        also for (_dialect, _key, also) in compiled_reads._SHAPES
+        if also and '"phone"' in str(also[0])
+    }  # fmt: skip
+    assert len(written) == 1, written

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from app import api_keys
@@ -321,3 +322,16 @@ async def test_a_v1_query_string_is_validated_once(
     # Refused again as FastAPI refuses it; path and query validated once per query string.
     assert statuses == [200, 400, 200, 400, 200]
     assert len(calls) == 3 * 2
+
+
+def test_kept_validation_hands_each_request_its_own_lists() -> None:
+    (route,) = [
+        r for router in V1_ROUTERS for r in router.routes
+        if isinstance(r, APIRoute) and r.path == "/events"
+    ]  # fmt: skip
+    query = QueryParams("types=owner.created&types=pet.created")
+    first = compiled_route._parameters(route, {}, query, b"types=owner.created&types=pet.created")
+    second = compiled_route._parameters(route, {}, query, b"types=owner.created&types=pet.created")
+    assert first is not None and second is not None
+    assert first["types"] == second["types"] == ["owner.created", "pet.created"]
+    assert first["types"] is not second["types"]

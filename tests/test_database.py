@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from app.database import create_engine
+from app.settings import Settings
 from tests.conftest import Backend
 from tests.factories import make_clinic, make_owner
 from tests.graphql_client import count_statements, gql
@@ -69,3 +71,23 @@ async def test_reads_open_no_transaction_and_writes_one(
     control = _transaction_control(sent)
     assert control == ["BEGIN", "COMMIT"], sent
     assert "READ COMMITTED" in next(q for q in sent if q.upper().startswith("BEGIN")).upper()
+
+
+async def test_doubles_keep_their_shortest_digits_whatever_the_servers_default(
+    scratch_postgres_url: str,
+) -> None:
+    # app.json_text writes doubles with PostgreSQL's float8 output: a database (or
+    # pooler) defaulting extra_float_digits to 0 would make 0.1 + 0.2 read 0.3.
+    url = make_url(scratch_postgres_url)
+    name = url.database
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'ALTER DATABASE "{name}" SET extra_float_digits = 0'))
+    await admin.dispose()
+    engine = create_engine(Settings(database_url=scratch_postgres_url, _env_file=None))  # type: ignore[call-arg]
+    try:
+        async with engine.connect() as connection:
+            written = await connection.scalar(text("SELECT CAST(0.1::float8 + 0.2 AS text)"))
+    finally:
+        await engine.dispose()
+    assert written == "0.30000000000000004"
