@@ -17,6 +17,7 @@ and query-count tests see these as they see the ORM's.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -65,7 +66,7 @@ class _Compiled:
     parameters: tuple[str, ...]  # the driver's positional parameters, by name
     bind: tuple[Callable[[Any], Any] | None, ...]
     results: tuple[Callable[[Any], Any] | None, ...]
-    make_row: Callable[[Sequence[Any]], Any]
+    row: type[tuple[Any, ...]]  # the rows' named tuple
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +118,7 @@ def _driver_form(query: Select[Any], sql_compiled: Any, dialect: Dialect) -> _Co
             type_.dialect_impl(dialect).result_processor(dialect, _coltype(type_, dialect))
             for _name, type_ in selected
         ),
-        make_row=row_type(tuple(name for name, _type in selected))._make,
+        row=row_type(tuple(name for name, _type in selected)),
     )
 
 
@@ -244,17 +245,18 @@ async def _fetch(
     finally:
         if events.after_cursor_execute:
             events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
-    make = compiled.make_row
+    # Rows made by tuple.__new__ directly: a named tuple's _make is a Python call per row.
+    row, new = compiled.row, tuple.__new__
     processed = [(i, p) for i, p in enumerate(compiled.results) if p is not None]
     if not processed:
-        return [make(record) for record in records]
+        return list(map(new, repeat(row, len(records)), records))
     rows = []
     for record in records:
         values = list(record)
         for i, process in processed:  # only the columns whose type reads them (timestamps, money)
             if values[i] is not None:
                 values[i] = process(values[i])
-        rows.append(make(values))
+        rows.append(new(row, values))
     return rows
 
 
