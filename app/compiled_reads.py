@@ -387,7 +387,7 @@ async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:
     """The statement's one value, as `session.scalar` answers it, on the raw driver if it can."""
     rows = await fetch_rows(session, query)
     if rows is None:
-        return await session.scalar(query, clinic_parameters(session))
+        return await session.scalar(query)
     return rows[0][0] if rows else None
 
 

@@ -20,7 +20,7 @@ from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
 from app.models import ClinicOwned, columns
 from app.rows import read_rows
-from app.tenancy import clinic_conditions, clinic_parameters
+from app.tenancy import clinic_conditions
 from app.timestamps import parse_timestamp
 
 MAX_PAGE_SIZE = 100
@@ -143,8 +143,8 @@ async def paginate(
     order = (
         [key.column.desc(), key.id_column.desc()] if key.descending else [key.column, key.id_column]
     )
-    projection, dialect = page.projection, session.get_bind().dialect.name
-    projected = projection.columns(model, dialect) if projection else None
+    projection = page.projection
+    projected = projection.columns(model, session.get_bind().dialect.name) if projection else None
     # A projection's rows carry the sort key (for cursors) and what it selects, made once.
     selected = columns(model) if projected is None else (key.column, key.id_column)
     if page.with_total:
@@ -175,9 +175,7 @@ async def paginate(
     # of the sort key and the projection's columns.
     fetched = await fetch_rows(session, query, projected or ())
     if fetched is None:
-        fetched = await read_rows(
-            session, query.add_columns(*(projected or ())), clinic_parameters(session)
-        )
+        fetched = await read_rows(session, query.add_columns(*(projected or ())))
     rows: list[Row] = fetched
     return Page(
         items=rows[:size],

@@ -91,10 +91,8 @@ def row_type(names: tuple[str, ...]) -> Any:
     return namedtuple("Row", names)
 
 
-async def read_rows(
-    session: AsyncSession, query: Select[Any], parameters: dict[str, Any] | None = None
-) -> list[Any]:
+async def read_rows(session: AsyncSession, query: Select[Any]) -> list[Any]:
     """The statement's rows. Untyped: its caller knows the model it selected from."""
-    result = await session.execute(query, parameters)
+    result = await session.execute(query)
     make = row_type(tuple(result.keys()))._make
     return [make(row) for row in result]

@@ -60,7 +60,8 @@ def clinic_predicate(model: type[Any], clinic_id: Any) -> ColumnElement[bool]:
 def clinic_conditions(session: AsyncSession, model: type[Any]) -> list[ColumnElement[bool]]:
     """What a statement run past the ORM's filter (app.compiled_reads) says to keep to
     the session's clinic: the predicate, whose parameter is bound by its name when the
-    statement runs (`clinic_parameters`); nothing for an unscoped session.
+    statement runs (`clinic_parameters`: app.compiled_reads on the raw driver, the
+    hook below through the ORM); nothing for an unscoped session.
 
     Made once per model: building it was a tenth of a small request. A statement
     run without the parameter fails; it never reads without the predicate.
@@ -99,6 +100,11 @@ def _filter_by_clinic(state: ORMExecuteState) -> None:
     clinic_id = clinic_of(state.session)
     if clinic_id is None:
         return
+    if state.is_select and isinstance(state.parameters, dict | None):
+        # clinic_conditions' parameter, in a read run through the ORM: the
+        # session's clinic, whatever the caller passed under its name. (Not in
+        # a write: there a parameter named as a column is a value to set.)
+        state.parameters = {**(state.parameters or {}), **clinic_parameters(state.session)}
     state.statement = state.statement.options(
         *(
             with_loader_criteria(

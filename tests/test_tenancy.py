@@ -3,6 +3,7 @@ from sqlalchemy import delete, func, select, update
 
 from app.database import Database, write_transaction
 from app.models import Owner, Pet
+from app.tenancy import CLINIC_PARAMETER, clinic_conditions
 from tests.factories import clinic_session, make_clinic, make_owner, make_pet
 
 
@@ -52,3 +53,19 @@ async def test_a_session_without_a_clinic_refuses_clinic_data(db: Database) -> N
     async with db.sessionmaker() as session:
         with pytest.raises(RuntimeError, match="no clinic"):
             await session.scalars(select(Owner))
+
+
+async def test_a_statement_with_tenancys_predicate_reads_its_sessions_clinic(db: Database) -> None:
+    # Wherever it runs through the ORM (a scalar, rows, a subquery), its clinic
+    # parameter is the session's: not missing, and not another clinic's when passed.
+    mine, theirs = await make_clinic(db), await make_clinic(db)
+    await make_owner(db, mine.clinic_id, last_name="Mine")
+    await make_owner(db, theirs.clinic_id, last_name="Theirs")
+    async with clinic_session(db, mine.clinic_id) as session:
+        owned = clinic_conditions(session, Owner)
+        names = select(Owner.last_name).where(*owned)
+        assert (await session.scalars(names)).all() == ["Mine"]
+        forged = {CLINIC_PARAMETER: theirs.clinic_id}
+        assert (await session.scalars(names, forged)).all() == ["Mine"]
+        counted = select(func.count()).select_from(Owner).where(*owned)
+        assert await session.scalar(select(counted.scalar_subquery())) == 1
