@@ -9,6 +9,7 @@ are not read into Python at all.
 """
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -79,10 +80,41 @@ class Shaped(BaseModel):
     """A v1 object whose every key is declared in WRITTEN, in the model's field order."""
 
     WRITTEN: ClassVar[dict[str, Written]]
+    OBJECTS: ClassVar["WrittenObjects"]  # its objects as PostgreSQL writes them
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
         return cls(**{name: written.value(row) for name, written in cls.WRITTEN.items()})
+
+
+S = TypeVar("S", bound=Shaped)
+Key = Written | Callable[[InstrumentedAttribute[Any]], Written]
+
+
+def shaped(rows: type[Any], **keys: Key) -> Callable[[type[S]], type[S]]:
+    """Where each key of the decorated shape comes from, in rows of `rows`.
+
+    A key is by default the column of its name in snake case, stored as it is;
+    `keys` names the others: how to write that column, or a Written of its own.
+    """
+
+    def declare(shape: type[S]) -> type[S]:
+        unknown = set(keys) - set(shape.model_fields)
+        if unknown:
+            raise TypeError(f"{shape.__name__} has no keys {sorted(unknown)}")
+        shape.WRITTEN = {
+            name: _key(rows, name, keys.get(name, stored)) for name in shape.model_fields
+        }
+        shape.OBJECTS = WrittenObjects(shape)
+        return shape
+
+    return declare
+
+
+def _key(rows: type[Any], name: str, key: Key) -> Written:
+    if isinstance(key, Written):
+        return key
+    return key(getattr(rows, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()))
 
 
 class WrittenObjects:
@@ -147,6 +179,7 @@ OWNER_EXAMPLE: dict[str, Any] = dict(
 )  # fmt: skip
 
 
+@shaped(models.Owner, lastVisit=timestamp, createdAt=timestamp, updatedAt=timestamp)
 class Owner(Shaped):
     model_config = _example(**OWNER_EXAMPLE)
 
@@ -160,15 +193,6 @@ class Owner(Shaped):
     lastVisit: str | None
     createdAt: str
     updatedAt: str
-
-    WRITTEN: ClassVar[dict[str, Written]] = dict(
-        id=stored(models.Owner.id), firstName=stored(models.Owner.first_name),
-        middleName=stored(models.Owner.middle_name), lastName=stored(models.Owner.last_name),
-        email=stored(models.Owner.email), phone=stored(models.Owner.phone),
-        address=stored(models.Owner.address), lastVisit=timestamp(models.Owner.last_visit),
-        createdAt=timestamp(models.Owner.created_at),
-        updatedAt=timestamp(models.Owner.updated_at),
-    )  # fmt: skip
 
 
 class PetSummary(BaseModel):
@@ -197,6 +221,7 @@ class OwnerWithPets(Owner):
                    pets=[PetSummary.from_row(p) for p in pets])  # fmt: skip
 
 
+@shaped(models.Pet, birthdate=midnight, createdAt=timestamp)
 class Pet(Shaped):
     model_config = _example(
         id="cku9g7y3q0001ab0f0t2a3b4c", name="Max", species="Dog", breed="Golden Retriever",
@@ -214,15 +239,12 @@ class Pet(Shaped):
     ownerId: str
     createdAt: str
 
-    WRITTEN: ClassVar[dict[str, Written]] = dict(
-        id=stored(models.Pet.id), name=stored(models.Pet.name),
-        species=stored(models.Pet.species), breed=stored(models.Pet.breed),
-        birthdate=midnight(models.Pet.birthdate), weight=stored(models.Pet.weight),
-        neutered=stored(models.Pet.neutered), ownerId=stored(models.Pet.owner_id),
-        createdAt=timestamp(models.Pet.created_at),
-    )  # fmt: skip
 
-
+@shaped(
+    models.MedicalRecord, date=timestamp, createdAt=timestamp,
+    bloodTestJson=json_string(models.MedicalRecord.blood_test),
+    urineTestJson=json_string(models.MedicalRecord.urine_test),
+)  # fmt: skip
 class MedicalRecord(Shaped):
     model_config = _example(
         id="cku9i9a5s0003ab0f0v4c5d6e", date="2026-01-15T14:30:00.000Z", title="Annual Checkup",
@@ -244,20 +266,6 @@ class MedicalRecord(Shaped):
     petId: str
     createdById: str
     createdAt: str
-
-    WRITTEN: ClassVar[dict[str, Written]] = dict(
-        id=stored(models.MedicalRecord.id), date=timestamp(models.MedicalRecord.date),
-        title=stored(models.MedicalRecord.title),
-        description=stored(models.MedicalRecord.description),
-        diagnosis=stored(models.MedicalRecord.diagnosis),
-        treatment=stored(models.MedicalRecord.treatment),
-        differentialDiagnosis=stored(models.MedicalRecord.differential_diagnosis),
-        bloodTestJson=json_string(models.MedicalRecord.blood_test),
-        urineTestJson=json_string(models.MedicalRecord.urine_test),
-        petId=stored(models.MedicalRecord.pet_id),
-        createdById=stored(models.MedicalRecord.created_by_id),
-        createdAt=timestamp(models.MedicalRecord.created_at),
-    )  # fmt: skip
 
 
 class Invoice(BaseModel):
@@ -300,15 +308,11 @@ class ListOf(BaseModel, Generic[Item]):
 
     @classmethod
     async def of(cls, page: Page[Any], data: list[Item], *, limit: int, offset: int) -> Any:
-        return cls(
-            data=data,
-            pagination=Pagination(
-                total=await page.total(), limit=limit, offset=offset, hasMore=page.has_next
-            ),
-        )
+        return cls(data=data, pagination=await _pagination(page, limit, offset))
 
 
-_OBJECTS: dict[type[Shaped], WrittenObjects] = {}
+async def _pagination(page: Page[Any], limit: int, offset: int) -> Pagination:
+    return Pagination(total=await page.total(), limit=limit, offset=offset, hasMore=page.has_next)
 
 
 async def listed(
@@ -326,17 +330,12 @@ async def listed(
     would write it (`tests/test_compiled_route.py` holds the two to the same
     bytes); where it wrote one NULL, the page is read again as rows.
     """
-    objects = None
-    if ctx.rendered:
-        objects = _OBJECTS.get(shape) or _OBJECTS.setdefault(shape, WrittenObjects(shape))
-    page = await read(objects)
+    page = await read(shape.OBJECTS if ctx.rendered else None)
     if page.projected:
         texts = [getattr(row, _OBJECT) for row in page.items]
         if None not in texts:
-            pagination = Pagination(
-                total=await page.total(), limit=limit, offset=offset, hasMore=page.has_next
-            )
-            body = f'{{"data":[{",".join(texts)}],"pagination":{pagination.model_dump_json()}}}'
+            pagination = (await _pagination(page, limit, offset)).model_dump_json()
+            body = f'{{"data":[{",".join(texts)}],"pagination":{pagination}}}'
             return Response(body.encode(), media_type="application/json")
         page = await read(None)
     data = [shape.from_row(row) for row in page.items]

@@ -10,7 +10,11 @@ would write otherwise (an exponent) makes that page be read again as rows.
 
 from itertools import count
 
+import pytest
+
+from app import models
 from app.compiled_reads import made_statements
+from rest_compat import shapes
 from tests.conftest import Backend, app_client
 from tests.factories import make_clinic, make_owner
 from tests.graphql_client import count_statements
@@ -92,3 +96,20 @@ async def test_the_answer_is_json_the_client_reads(backend: Backend) -> None:
     assert pet["name"] == AWKWARD_TEXT and pet["weight"] == 4.5
     assert pet["birthdate"] == "2020-02-29T00:00:00.000Z"
     assert body["pagination"] == {"total": 1, "limit": 50, "offset": 0, "hasMore": False}
+
+
+def test_a_shape_naming_a_key_it_lacks_is_refused_where_it_is_declared() -> None:
+    with pytest.raises(TypeError, match="createdat"):
+
+        @shapes.shaped(models.Owner, createdat=shapes.timestamp)
+        class Misspelt(shapes.Shaped):
+            id: str
+            createdAt: str
+
+
+def test_every_key_of_a_shape_reads_a_column_of_its_rows() -> None:
+    assert shapes.Owner.WRITTEN["lastVisit"].attribute == "last_visit"
+    assert shapes.Pet.WRITTEN["ownerId"].attribute == "owner_id"
+    assert shapes.MedicalRecord.WRITTEN["bloodTestJson"].attribute == "blood_test"
+    for shape in (shapes.Owner, shapes.Pet, shapes.MedicalRecord):
+        assert list(shape.WRITTEN) == list(shape.model_fields)
