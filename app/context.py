@@ -20,7 +20,8 @@ class RequestContext:
     request_id: str
     settings: Settings
     # On the short paths (graphql_schema and rest_compat's compiled_route) the
-    # answer may be written by the database; elsewhere Python writes it all.
+    # answer may be written by the database; elsewhere Python writes it all. The
+    # one flag both surfaces read (GraphQLContext.rendered, rest_compat.shapes.listed).
     rendered: bool = False
     loaders: Loaders = field(init=False)
 

@@ -97,7 +97,11 @@ def object_text(members: Sequence[tuple[str, ColumnElement[str]]]) -> ColumnElem
         return constant("{}")
     pieces: list[ColumnElement[str]] = []
     for position, (name, json) in enumerate(members):
-        opening = ("{" if position == 0 else ",") + orjson.dumps(name).decode() + ":"
-        pieces += [constant(opening), json]
+        pieces += [member(position, name), json]
     pieces.append(constant("}"))
     return reduce(add, pieces)
+
+
+def member(position: int, name: str) -> ColumnElement[str]:
+    """What opens the object (`{"name":`) or its next member (`,"name":`)."""
+    return constant(("{" if position == 0 else ",") + orjson.dumps(name).decode() + ":")

@@ -101,7 +101,7 @@ class CompiledQueries(HttpMiddleware):
             state = scope.setdefault("state", {})
             clinova = RequestContext(
                 session=session, principal=principal, request_id=state["request_id"],
-                settings=db.settings,
+                settings=db.settings, rendered=True,
             )  # fmt: skip
             return await self._run(scope, headers, planned, operation_name, variables, clinova)
 
@@ -115,10 +115,7 @@ class CompiledQueries(HttpMiddleware):
         clinova: RequestContext,
     ) -> Response | None:
         context = GraphQLContext(
-            clinova,
-            planned=True,
-            rendered=True,
-            max_response_bytes=clinova.settings.max_response_bytes,
+            clinova, planned=True, max_response_bytes=clinova.settings.max_response_bytes
         )
         document, graphql_schema = planned.document, schema._schema
         executor = PlannedExecutor.build(graphql_schema, document, None, context, variables)

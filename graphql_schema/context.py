@@ -17,17 +17,12 @@ class GraphQLContext(BaseContext):
         clinova: RequestContext | None,
         *,
         planned: bool = False,
-        rendered: bool = False,
         max_response_bytes: int = 0,
     ) -> None:
         super().__init__()
         self.clinova = clinova
         # Whether graphql_schema.planner may run this request's query.
         self.planned = planned
-        # Whether it may answer relationships with the text PostgreSQL wrote
-        # (graphql_schema.rendered): only where the answer is written with orjson,
-        # which takes the text as it is.
-        self.rendered = rendered
         # Nodes of the answer (graphql_schema.cost), counted by the executor building it.
         self.nodes = 0
         self.response_budget = ResponseBudget(max_response_bytes)
@@ -39,6 +34,13 @@ class GraphQLContext(BaseContext):
         # that skipped execution: a refusal (over budget: graphql_schema.cost; an
         # Idempotency-Key's: .idempotency), or a stored answer to replay.
         self.answer: ClinovaError | StoredAnswer | None = None
+
+    @property
+    def rendered(self) -> bool:
+        """Whether it may answer with the text PostgreSQL wrote (graphql_schema.rendered):
+        only on the short path, where the answer is written with orjson, which takes
+        the text as it is (app.context.RequestContext.rendered)."""
+        return self.clinova is not None and self.clinova.rendered
 
 
 def is_ide_request(request: Request) -> bool:

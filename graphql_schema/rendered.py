@@ -211,8 +211,7 @@ class _Objects:
         by_name = {column.key: getattr(entity, column.key) for column in columns(model)}
         pieces: list[ColumnElement[str]] = []
         for position, selection in enumerate(plan.selections):
-            opening = "{" if position == 0 else ","
-            pieces.append(constant(opening + orjson.dumps(selection.key).decode() + ":"))
+            pieces.append(json_text.member(position, selection.key))
             if selection.field_def is None:
                 pieces.append(constant(orjson.dumps(plan.type_.name).decode()))
                 continue
