@@ -4,7 +4,8 @@ A level of a read (the pets of these owners; the owners these pets name) is a
 SQLAlchemy Core statement made from the relationship's declaration, with the
 clinic predicate of app.tenancy on every clinic-owned table, compiled to the
 driver's SQL once per dialect and then sent as text to asyncpg or aiosqlite on
-the session's own connection (so inside its transaction). What SQLAlchemy
+the connection the session reads on (SerializedSession.read_connection: inside
+its transaction once it has begun, else apart from it). What SQLAlchemy
 would do per execution, binding and result processing, is decided here once;
 a statement of 500 ids costs one execution of the driver and a loop.
 
@@ -36,9 +37,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.util import greenlet_spawn
 
+from app.database import SerializedSession
 from app.ids import looks_like_id
 from app.models import columns
 from app.observability import LOADER_BATCH
@@ -212,7 +216,7 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
     clinic_id = clinic_of(session)
     if clinic_id is None and is_clinic_owned(read.model):
         raise NoClinic("an unscoped session reads through the ORM")
-    connection = await session.connection()
+    connection = await _read_connection(session)
     dialect = connection.dialect
     compiled = read.compiled(dialect)
     values = {
@@ -228,12 +232,16 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
     return await _fetch(connection, compiled, arguments)
 
 
-async def _fetch(
-    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any]
-) -> list[Any]:
+async def _read_connection(session: AsyncSession) -> Connection:
+    if isinstance(session, SerializedSession):
+        return await session.read_connection()
+    connection = (await session.connection()).sync_connection
+    assert connection is not None
+    return connection
+
+
+async def _fetch(sync: Connection, compiled: _Compiled, arguments: list[Any]) -> list[Any]:
     """The compiled statement's rows, made as its columns' types read them."""
-    sync = connection.sync_connection
-    assert sync is not None
     # SQLAlchemy's cursor events hear the statement as they hear the ORM's (the
     # statement count, a span per statement), each keeping its state on the
     # execution it is given.
@@ -241,7 +249,7 @@ async def _fetch(
     if events.before_cursor_execute:
         events.before_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
     try:
-        records = await _driver_fetch(connection, compiled, arguments)
+        records = await _driver_fetch(sync, compiled, arguments)
     finally:
         if events.after_cursor_execute:
             events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
@@ -265,9 +273,14 @@ class _Execution:
 
 
 async def _driver_fetch(
-    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any]
+    connection: Connection, compiled: _Compiled, arguments: list[Any]
 ) -> list[Any]:
-    raw = await connection.get_raw_connection()
+    # Reconnecting (an invalidated connection) is IO: it runs where SQLAlchemy can await.
+    raw = (
+        await greenlet_spawn(getattr, connection, "connection")
+        if connection.invalidated
+        else connection.connection
+    )
     driver = raw.driver_connection
     if driver is None:
         raise RuntimeError("the session's connection is closed")
@@ -284,7 +297,7 @@ async def _driver_fetch(
         except Exception as error:
             failure = _as_sqlalchemy_error(connection.dialect, adapted, compiled, arguments, error)
             if failure.connection_invalidated:
-                await connection.invalidate()
+                await greenlet_spawn(connection.invalidate)
             raise failure from error
     return list(records)
 
@@ -357,7 +370,7 @@ async def fetch_rows(
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
-    connection = await session.connection()
+    connection = await _read_connection(session)
     dialect = connection.dialect
     known = (dialect.name, cache_key.key, also)
     shape = _SHAPES.get(known)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app import compiled_reads, models
 from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
-from app.database import Database
+from app.database import Database, write_transaction
 from app.domain.owners import ORDER
 from app.pagination import PageRequest, paginate
 from app.relationships import relation_of
@@ -50,6 +50,31 @@ async def test_a_level_groups_children_and_keeps_null_and_unknown_keys(db: Datab
     # Ordered as the relationship declares (by name), once per parent asked for.
     assert [[pet.name for pet in group] for group in pets] == [["A", "B"], ["A", "B"]]
     assert [None if row is None else row.id for row in named] == [owner.id, owner.id, None]
+
+
+async def test_reads_run_apart_until_the_session_begins_then_inside_its_transaction(
+    db: Database,
+) -> None:
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    pool = db.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    async with clinic_session(db, clinic.clinic_id) as session:
+        # A read of a session that has not begun: no transaction, a connection of its own
+        assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
+        assert not session.in_transaction()
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        async with write_transaction(session):
+            added = models.Owner(first_name="New", last_name="Owner")
+            session.add(added)
+            await session.flush()
+            # inside a write, the transaction's connection: its own rows not yet committed
+            rows = await fetch_level(session, read, [owner.id, added.id])
+            assert sorted(row.id for row in rows) == sorted([owner.id, added.id])
+            assert pool.checkedout() == before + 2  # type: ignore[attr-defined]
+    # and the session gives both back when it closes
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
