@@ -194,6 +194,9 @@ class PlannedDocument:
     document: DocumentNode
     flags: tuple[str, ...]
     plans: dict[tuple[Any, ...], Plan | None]
+    # What the short path worked out of the document and one set of variables
+    # (graphql_schema.compiled_route): by the variables' canonical JSON.
+    requested: dict[bytes, int | None] = dataclasses.field(default_factory=dict)
 
     def plan(self, variable_values: dict[str, Any]) -> Plan | None:
         return self.plans.get(tuple(variable_values.get(flag) for flag in self.flags))

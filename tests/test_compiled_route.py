@@ -130,6 +130,36 @@ async def test_the_compiled_route_charges_and_reports_what_the_answer_cost(
     assert second.headers["X-RateLimit-Remaining"] == "48"
 
 
+async def test_the_compiled_route_counts_the_named_operation_with_its_variables(
+    backend: Backend,
+) -> None:
+    db = backend.db
+    clinic = await make_clinic(db)
+    for _ in range(4):
+        await make_owner(db, clinic.clinic_id)
+    # Two operations: the cost rules count the one asked for, with these variables.
+    query = (
+        "query Few($first: Int) { owners(first: $first) { nodes { id } } } "
+        "query Pets { pets(first: 7) { nodes { name } } }"
+    )
+    asked = [("Few", {"first": 1}), ("Few", {"first": 3}), ("Pets", {}), ("Few", {"first": 1})]
+    async with app_client(backend.settings.database_url) as client:
+        for name, variables in asked:  # the first sight of each runs the standard path
+            payload = {"query": query, "operationName": name, "variables": variables}
+            await client.post("/graphql", json=payload, headers=clinic.headers)
+        before = _compiled()
+        answers = []
+        for name, variables in asked:
+            payload = {"query": query, "operationName": name, "variables": variables}
+            answers.append(await client.post("/graphql", json=payload, headers=clinic.headers))
+    assert _compiled() == before + len(asked)
+    requested = [answer.json()["extensions"]["cost"]["requestedNodes"] for answer in answers]
+    assert requested == [1 + 1, 1 + 3, 1 + 7, 1 + 1]
+    assert [len(next(iter(answer.json()["data"].values()))["nodes"]) for answer in answers] == [
+        1, 3, 0, 1
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "change",
     [
