@@ -4,7 +4,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app import compiled_reads, models
+from app import compiled_reads, models, pagination
 from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
 from app.database import Database, write_transaction
 from app.domain.owners import ORDER
@@ -109,7 +109,29 @@ async def test_a_page_the_raw_driver_cannot_run_keeps_to_the_clinic(
 
 
 def _never(*_args: object) -> None:
-    raise AssertionError("a declined shape compiled again")
+    raise AssertionError("made again")
+
+
+async def test_an_unfiltered_first_page_is_made_once_and_keeps_to_each_clinic(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, theirs = await make_clinic(db), await make_clinic(db)
+    owners = {
+        clinic.clinic_id: [(await make_owner(db, clinic.clinic_id)).id for _ in range(n)]
+        for clinic, n in ((mine, 3), (theirs, 2))
+    }
+    asked = PageRequest(first=2, with_total=True)
+    pages = {}
+    for clinic in (mine, theirs):
+        async with clinic_session(db, clinic.clinic_id) as session:
+            page = await paginate(session, models.Owner, where=[], key=ORDER, page=asked)
+            pages[clinic.clinic_id] = ([row.id for row in page.items], await page.total())
+        # made by the first clinic's request, the statement serves the second's
+        monkeypatch.setattr(pagination, "_page_statement", _never)
+    assert pages == {
+        mine.clinic_id: (owners[mine.clinic_id][:2], 3),
+        theirs.clinic_id: (owners[theirs.clinic_id], 2),
+    }
 
 
 async def test_plans_asking_for_the_same_objects_share_their_shapes(
