@@ -4,8 +4,8 @@ A level of a read (the pets of these owners; the owners these pets name) is a
 SQLAlchemy Core statement made from the relationship's declaration, with the
 clinic predicate of app.tenancy on every clinic-owned table, compiled to the
 driver's SQL once per dialect and then sent as text to asyncpg or aiosqlite on
-the connection the session reads on (SerializedSession.read_connection: inside
-its transaction once it has begun, else apart from it). What SQLAlchemy
+the connection the session reads on (SerializedSession.reading: inside its
+transaction once it has begun, else, on PostgreSQL, one of the statement's own). What SQLAlchemy
 would do per execution, binding and result processing, is decided here once;
 a statement of 500 ids costs one execution of the driver and a loop.
 
@@ -16,7 +16,8 @@ still hear every statement, so the request's statement count, the access log
 and query-count tests see these as they see the ORM's.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
@@ -216,8 +217,7 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
     clinic_id = clinic_of(session)
     if clinic_id is None and is_clinic_owned(read.model):
         raise NoClinic("an unscoped session reads through the ORM")
-    connection = await _read_connection(session)
-    dialect = connection.dialect
+    dialect = session.get_bind().dialect
     compiled = read.compiled(dialect)
     values = {
         _KEYS: list(keys) if dialect.name == "postgresql" else orjson.dumps(list(keys)).decode(),
@@ -229,30 +229,34 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
             map(values.__getitem__, compiled.parameters), compiled.bind, strict=True
         )
     ]
-    return await _fetch(connection, compiled, arguments)
+    return await _fetch(session, compiled, arguments)
 
 
-async def _read_connection(session: AsyncSession) -> Connection:
+@asynccontextmanager
+async def _reading(session: AsyncSession) -> AsyncIterator[Connection]:
     if isinstance(session, SerializedSession):
-        return await session.read_connection()
-    connection = (await session.connection()).sync_connection
-    assert connection is not None
-    return connection
+        async with session.reading() as connection:
+            yield connection
+        return
+    own = (await session.connection()).sync_connection
+    assert own is not None
+    yield own
 
 
-async def _fetch(sync: Connection, compiled: _Compiled, arguments: list[Any]) -> list[Any]:
+async def _fetch(session: AsyncSession, compiled: _Compiled, arguments: list[Any]) -> list[Any]:
     """The compiled statement's rows, made as its columns' types read them."""
-    # SQLAlchemy's cursor events hear the statement as they hear the ORM's (the
-    # statement count, a span per statement), each keeping its state on the
-    # execution it is given.
-    events, execution, parameters = sync.dispatch, _Execution(), tuple(arguments)
-    if events.before_cursor_execute:
-        events.before_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
-    try:
-        records = await _driver_fetch(sync, compiled, arguments)
-    finally:
-        if events.after_cursor_execute:
-            events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
+    async with _reading(session) as sync:
+        # SQLAlchemy's cursor events hear the statement as they hear the ORM's
+        # (the statement count, a span per statement), each keeping its state on
+        # the execution it is given.
+        events, execution, parameters = sync.dispatch, _Execution(), tuple(arguments)
+        if events.before_cursor_execute:
+            events.before_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
+        try:
+            records = await _driver_fetch(sync, compiled, arguments)
+        finally:
+            if events.after_cursor_execute:
+                events.after_cursor_execute(sync, None, compiled.sql, parameters, execution, False)
     # Rows made by tuple.__new__ directly: a named tuple's _make is a Python call per row.
     row, new = compiled.row, tuple.__new__
     processed = [(i, p) for i, p in enumerate(compiled.results) if p is not None]
@@ -370,8 +374,7 @@ async def fetch_rows(
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
-    connection = await _read_connection(session)
-    dialect = connection.dialect
+    dialect = session.get_bind().dialect
     known = (dialect.name, cache_key.key, also)
     shape = _SHAPES.get(known)
     if shape is None:
@@ -393,7 +396,7 @@ async def fetch_rows(
         values[name] if process is None else process(values[name])
         for name, process in zip(compiled.parameters, compiled.bind, strict=True)
     ]
-    return await _fetch(connection, compiled, arguments)
+    return await _fetch(session, compiled, arguments)
 
 
 async def fetch_scalar(session: AsyncSession, query: Select[Any]) -> Any:

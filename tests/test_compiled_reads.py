@@ -1,5 +1,8 @@
 """Compiled level reads: one statement per level on the raw driver, tenancy included."""
 
+import asyncio
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -10,6 +13,7 @@ from app.database import Database, write_transaction
 from app.domain.owners import ORDER
 from app.pagination import PageRequest, paginate
 from app.relationships import relation_of
+from tests.conftest import Backend
 from tests.factories import clinic_session, make_clinic, make_owner, make_pet
 from tests.graphql_client import count_statements, gql
 from tests.test_planned_execution import _assert_clinic_bound
@@ -52,7 +56,7 @@ async def test_a_level_groups_children_and_keeps_null_and_unknown_keys(db: Datab
     assert [None if row is None else row.id for row in named] == [owner.id, owner.id, None]
 
 
-async def test_reads_run_apart_until_the_session_begins_then_inside_its_transaction(
+async def test_a_read_before_the_session_begins_holds_a_connection_only_while_it_runs(
     db: Database,
 ) -> None:
     clinic = await make_clinic(db)
@@ -61,10 +65,14 @@ async def test_reads_run_apart_until_the_session_begins_then_inside_its_transact
     pool = db.engine.pool
     before = pool.checkedout()  # type: ignore[attr-defined]
     async with clinic_session(db, clinic.clinic_id) as session:
-        # A read of a session that has not begun: no transaction, a connection of its own
         assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
-        assert not session.in_transaction()
-        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        if db.settings.is_sqlite:
+            # SQLite: a request's reads share the session's transaction (one snapshot)
+            assert session.in_transaction()
+        else:
+            # PostgreSQL reads in autocommit: no transaction, and the connection is back
+            assert not session.in_transaction()
+            assert pool.checkedout() == before  # type: ignore[attr-defined]
         async with write_transaction(session):
             added = models.Owner(first_name="New", last_name="Owner")
             session.add(added)
@@ -72,9 +80,34 @@ async def test_reads_run_apart_until_the_session_begins_then_inside_its_transact
             # inside a write, the transaction's connection: its own rows not yet committed
             rows = await fetch_level(session, read, [owner.id, added.id])
             assert sorted(row.id for row in rows) == sorted([owner.id, added.id])
-            assert pool.checkedout() == before + 2  # type: ignore[attr-defined]
-    # and the session gives both back when it closes
+            assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
     assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+async def test_reads_then_writes_of_as_many_requests_as_the_pool_holds_do_not_starve(
+    backend: Backend,
+) -> None:
+    # Each session reads (compiled), waits for all the others, then begins: no
+    # session may hold a connection for its read while it waits for the pool.
+    clinic = await make_clinic(backend.db)
+    owner = await make_owner(backend.db, clinic.clinic_id)
+    settings = backend.settings.model_copy(update={"db_pool_size": 2, "db_pool_timeout": 2.0})
+    small = Database(settings)
+    pool: Any = small.engine.pool
+    capacity = pool.size() + pool._max_overflow
+    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    everyone = asyncio.Barrier(capacity)
+
+    async def request() -> int:
+        async with clinic_session(small, clinic.clinic_id) as session:
+            assert len(await fetch_level(session, read, [owner.id])) == 1
+            await everyone.wait()
+            return len((await session.scalars(select(models.Owner.id))).all())
+
+    try:
+        assert await asyncio.gather(*(request() for _ in range(capacity))) == [1] * capacity
+    finally:
+        await small.dispose()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
