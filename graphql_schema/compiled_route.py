@@ -174,7 +174,7 @@ def _requested_nodes(
         return planned.requested[known]
     document = planned.document
     requested: int | None = None
-    if not overlong_arguments(document, operation_name, variables):
+    if not overlong_arguments(planned.whole, operation_name, variables):
         requested = estimate_nodes(schema._schema, document, variables, operation_name)
         if requested > MAX_REQUESTED_NODES:
             requested = None

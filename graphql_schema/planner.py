@@ -53,6 +53,7 @@ from graphql import (
     Undefined,
     VariableNode,
     get_named_type,
+    parse,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 from graphql.execution.values import get_argument_values
@@ -194,6 +195,9 @@ class PlannedDocument:
     document: DocumentNode
     flags: tuple[str, ...]
     plans: dict[tuple[Any, ...], Plan | None]
+    # The request's whole document: its other operations too, whose arguments
+    # the standard path's bounds read as well (graphql_schema.limits).
+    whole: DocumentNode
     # What the short path worked out of the document and one set of variables
     # (graphql_schema.compiled_route): by the variables' canonical JSON.
     requested: dict[bytes, int | None] = dataclasses.field(default_factory=dict)
@@ -225,11 +229,19 @@ def _remember(
     key = (text, operation_name)
     planned = _DOCUMENTS.get(key)
     if planned is None:
-        planned = _DOCUMENTS[key] = PlannedDocument(document, _flags(document), {})
+        planned = _DOCUMENTS[key] = PlannedDocument(
+            document, _flags(document), {}, _whole(text, document)
+        )
         while len(_DOCUMENTS) > MAX_DOCUMENTS:
             _DOCUMENTS.popitem(last=False)
     if len(planned.plans) < MAX_PLANS_PER_DOCUMENT:
         planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
+
+
+def _whole(text: str, document: DocumentNode) -> DocumentNode:
+    """The text's document, parsed once more when it holds more than `document`."""
+    whole = parse(text, no_location=True)
+    return document if len(whole.definitions) == len(document.definitions) else whole
 
 
 def _flags(document: DocumentNode) -> tuple[str, ...]:

@@ -160,6 +160,34 @@ async def test_the_compiled_route_counts_the_named_operation_with_its_variables(
     ]  # fmt: skip
 
 
+async def test_arguments_of_the_other_operations_are_bounded_as_on_the_standard_path(
+    backend: Backend,
+) -> None:
+    # The standard path's argument bounds read every operation of the document;
+    # a document planned for one of them must be refused as it refuses it.
+    clinic = await make_clinic(backend.db)
+    await make_owner(backend.db, clinic.clinic_id)
+    query = (
+        "query A { owners(first: 1) { nodes { id } } } "
+        "query B($s: String) { owners(search: $s) { nodes { id } } }"
+    )
+    url = backend.settings.database_url
+    async with (
+        app_client(url, graphql_planner=True, **UNLIMITED) as planned,
+        app_client(url, graphql_planner=False, compiled_routes=False, **UNLIMITED) as standard,
+    ):
+        for variables in ({"s": "x"}, {"s": "x"}, {"s": "x" * 300}):
+            payload = {"query": query, "operationName": "A", "variables": variables}
+            headers = {**clinic.headers, "X-Request-Id": "other-operations"}
+            answers = [
+                await client.post("/graphql", json=payload, headers=headers)
+                for client in (planned, standard)
+            ]
+            fast, slow = map(_comparable, answers)
+            assert fast == slow, (variables, answers[0].text, answers[1].text)
+    assert answers[0].json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+
+
 @pytest.mark.parametrize(
     "change",
     [
