@@ -94,72 +94,93 @@ class SerializedSession(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._turn = asyncio.Lock()
+        self._reads: Connection | None = None  # see `reading`
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
-        """The connection one compiled read (app.compiled_reads) runs on, on the raw driver.
+        """The connection a compiled read (app.compiled_reads) runs on, on the raw driver.
 
-        Where the session reads in autocommit (PostgreSQL), a read of a session
-        that has not begun takes a pooled connection for its one statement and
-        gives it back: a checkout costs a quarter of the session's connection
-        (~25 us against ~85), and there each of the session's reads takes its
-        own snapshot anyway. Held only while its statement runs, it never waits
-        for the pool while holding one, so such reads cannot starve each other.
+        Where the session reads in autocommit (PostgreSQL), a session that has
+        not begun reads on a pooled connection of its own. A checkout costs a
+        quarter of the session's connection (~25 us against ~85), and there each
+        of the session's reads takes its own snapshot anyway. It is kept for the
+        session's next reads, and given back before anything the session does
+        next: that may begin it, and a session never holds two connections, so
+        sessions cannot starve each other of the pool.
+
         Otherwise, the session's own connection: once it has begun (its
         transaction, its writes), and on SQLite, where a request's reads share
-        one transaction's snapshot.
+        one transaction's snapshot. Reads take their turn like the rest.
         """
         async with self._turn:
             bind = self.sync_session.get_bind()
             apart = isinstance(bind, Engine) and reads_in_autocommit(bind)
             if not apart or self.in_transaction():
                 own = (await super().connection()).sync_connection
-                apart = False
-        if not apart:
-            assert own is not None  # an AsyncConnection that has started has one
-            yield own
-            return
-        assert isinstance(bind, Engine)
-        connection = await greenlet_spawn(bind.connect)
-        try:
-            yield connection
-        finally:
-            await greenlet_spawn(connection.close)
+                assert own is not None  # an AsyncConnection that has started has one
+                yield own
+                return
+            if self._reads is not None and self._reads.invalidated:
+                await self._give_back_reads()
+            assert isinstance(bind, Engine)
+            reads = self._reads
+            if reads is None:
+                reads = self._reads = await greenlet_spawn(bind.connect)
+            yield reads
+
+    async def _give_back_reads(self) -> None:
+        reads, self._reads = self._reads, None
+        if reads is not None:
+            await greenlet_spawn(reads.close)
+
+    async def close(self) -> None:
+        async with self._turn:
+            await self._give_back_reads()
+        await super().close()
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
+            await self._give_back_reads()
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
+            await self._give_back_reads()
             return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
+            await self._give_back_reads()
             return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         async with self._turn:
+            await self._give_back_reads()
             await super().flush(*args, **kwargs)
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
         async with self._turn:
+            await self._give_back_reads()
             await super().refresh(*args, **kwargs)
 
     async def delete(self, instance: object) -> None:
         async with self._turn:
+            await self._give_back_reads()
             await super().delete(instance)
 
     async def commit(self) -> None:
         async with self._turn:
+            await self._give_back_reads()
             await super().commit()
 
     async def rollback(self) -> None:
         async with self._turn:
+            await self._give_back_reads()
             await super().rollback()
 
     async def connection(self, *args: Any, **kwargs: Any) -> Any:
         async with self._turn:
+            await self._give_back_reads()
             return await super().connection(*args, **kwargs)
 
 

@@ -56,7 +56,7 @@ async def test_a_level_groups_children_and_keeps_null_and_unknown_keys(db: Datab
     assert [None if row is None else row.id for row in named] == [owner.id, owner.id, None]
 
 
-async def test_a_read_before_the_session_begins_holds_a_connection_only_while_it_runs(
+async def test_reads_before_the_session_begins_share_a_connection_given_back_before_it_begins(
     db: Database,
 ) -> None:
     clinic = await make_clinic(db)
@@ -65,19 +65,18 @@ async def test_a_read_before_the_session_begins_holds_a_connection_only_while_it
     pool = db.engine.pool
     before = pool.checkedout()  # type: ignore[attr-defined]
     async with clinic_session(db, clinic.clinic_id) as session:
-        assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
-        if db.settings.is_sqlite:
-            # SQLite: a request's reads share the session's transaction (one snapshot)
-            assert session.in_transaction()
-        else:
-            # PostgreSQL reads in autocommit: no transaction, and the connection is back
-            assert not session.in_transaction()
-            assert pool.checkedout() == before  # type: ignore[attr-defined]
+        for _ in range(2):
+            assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
+        # SQLite: a request's reads share the session's transaction (one snapshot);
+        # PostgreSQL reads in autocommit: no transaction, one connection for both reads
+        assert session.in_transaction() == db.settings.is_sqlite
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
         async with write_transaction(session):
             added = models.Owner(first_name="New", last_name="Owner")
             session.add(added)
             await session.flush()
-            # inside a write, the transaction's connection: its own rows not yet committed
+            # inside a write, the transaction's connection, the only one the session
+            # holds: its own rows not yet committed
             rows = await fetch_level(session, read, [owner.id, added.id])
             assert sorted(row.id for row in rows) == sorted([owner.id, added.id])
             assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
