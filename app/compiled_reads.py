@@ -5,7 +5,8 @@ SQLAlchemy Core statement made from the relationship's declaration, with the
 clinic predicate of app.tenancy on every clinic-owned table, compiled to the
 driver's SQL once per dialect and then sent as text to asyncpg or aiosqlite on
 the connection the session reads on (SerializedSession.reading: inside its
-transaction once it has begun, else, on PostgreSQL, one of the statement's own). What SQLAlchemy
+transaction once it has begun, else, on PostgreSQL, one the session keeps for
+its reads). What SQLAlchemy
 would do per execution, binding and result processing, is decided here once;
 a statement of 500 ids costs one execution of the driver and a loop.
 

@@ -95,6 +95,10 @@ class SerializedSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._turn = asyncio.Lock()
         self._reads: Connection | None = None  # see `reading`
+        # Resolvers graphql-core leaves running after an error may read after the
+        # request closed its session: they read on the session's own connection,
+        # as its ORM reads do, and keep none of their own.
+        self._closed = False
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
@@ -115,7 +119,8 @@ class SerializedSession(AsyncSession):
         async with self._turn:
             bind = self.sync_session.get_bind()
             apart = isinstance(bind, Engine) and reads_in_autocommit(bind)
-            if not apart or self.in_transaction():
+            if not apart or self.in_transaction() or self._closed:
+                await self._give_back_reads()
                 own = (await super().connection()).sync_connection
                 assert own is not None  # an AsyncConnection that has started has one
                 yield own
@@ -135,6 +140,7 @@ class SerializedSession(AsyncSession):
 
     async def close(self) -> None:
         async with self._turn:
+            self._closed = True
             await self._give_back_reads()
         await super().close()
 

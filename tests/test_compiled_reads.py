@@ -83,6 +83,39 @@ async def test_reads_before_the_session_begins_share_a_connection_given_back_bef
     assert pool.checkedout() == before  # type: ignore[attr-defined]
 
 
+async def test_a_session_begun_without_a_wrapped_call_still_holds_one_connection(
+    db: Database,
+) -> None:
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    pool = db.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    async with clinic_session(db, clinic.clinic_id) as session:
+        await fetch_level(session, read, [owner.id])
+        session.add(models.Owner(first_name="Not", last_name="Flushed"))  # begins the session
+        await fetch_level(session, read, [owner.id])
+        assert session.in_transaction()
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        await session.rollback()
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+async def test_a_read_after_the_session_closed_keeps_no_connection_of_its_own(
+    db: Database,
+) -> None:
+    # What graphql-core leaves running after an error may read after the request
+    # closed its session: it reads as the session's ORM reads would.
+    clinic = await make_clinic(db)
+    owner = await make_owner(db, clinic.clinic_id)
+    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    async with clinic_session(db, clinic.clinic_id) as session:
+        await fetch_level(session, read, [owner.id])
+    assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
+    assert session.in_transaction()  # on the session's own connection
+    await session.close()
+
+
 async def test_reads_then_writes_of_as_many_requests_as_the_pool_holds_do_not_starve(
     backend: Backend,
 ) -> None:
