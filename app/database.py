@@ -51,10 +51,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # pool_pre_ping spent on every checkout, so on every request. A silent
         # drop (no FIN, no RST) shows on the first statement instead: a 503
         # after the command timeout, where the ping would have waited as long.
-        if dbapi_connection.driver_connection.is_closed():
+        if closed_by_server(dbapi_connection):
             raise exc.DisconnectionError("the server closed this pooled connection")
 
     return engine
+
+
+def closed_by_server(dbapi_connection: Any) -> bool:
+    """Whether asyncpg has heard the server close the connection's socket."""
+    return bool(dbapi_connection.driver_connection.is_closed())
 
 
 def _sqlite_engine(settings: Settings) -> AsyncEngine:
@@ -125,7 +130,13 @@ class SerializedSession(AsyncSession):
                 assert own is not None  # an AsyncConnection that has started has one
                 yield own
                 return
-            if self._reads is not None and self._reads.invalidated:
+            kept = self._reads
+            # As the pool's checkout does (create_engine): one the server closed is replaced.
+            if kept is not None and (
+                kept.invalidated or closed_by_server(kept.connection.dbapi_connection)
+            ):
+                if not kept.invalidated:
+                    await greenlet_spawn(kept.invalidate)
                 await self._give_back_reads()
             assert isinstance(bind, Engine)
             reads = self._reads

@@ -10,8 +10,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from app.compiled_reads import fetch_level, level_read
+from app.database import Database
+from app.models import Owner
 from tests.conftest import Backend, app_client
-from tests.factories import make_clinic
+from tests.factories import clinic_session, make_clinic, make_owner
 from tests.tcp_proxy import TcpProxy
 
 
@@ -72,6 +75,33 @@ async def test_a_connection_the_server_closed_in_the_pool_is_replaced(backend: B
         response = await http.get("/api/v1/owners", headers=clinic.headers)
 
     assert response.status_code == 200
+
+
+async def test_a_read_connection_the_server_closed_mid_request_is_replaced(
+    backend: Backend,
+) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("outages are staged with a TCP proxy in front of PostgreSQL")
+    clinic = await make_clinic(backend.db)
+    owner = await make_owner(backend.db, clinic.clinic_id)
+    url = make_url(backend.settings.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+    db = Database(backend.settings.model_copy(update={"database_url": proxied}))
+    read = level_read(Owner, Owner.id, (), frozenset({"last_name"}))
+    try:
+        async with clinic_session(db, clinic.clinic_id) as session:
+            # Given a session's kept read connection, which the server then closes
+            assert len(await fetch_level(session, read, [owner.id])) == 1
+            await proxy.cut()
+            await proxy.start()
+            await asyncio.sleep(0.2)  # asyncpg hears the socket close
+            # then its next read runs on a fresh connection, as a new checkout would
+            assert len(await fetch_level(session, read, [owner.id])) == 1
+    finally:
+        await db.dispose()
+        await proxy.cut()
 
 
 async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
