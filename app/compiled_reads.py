@@ -17,8 +17,7 @@ still hear every statement, so the request's statement count, the access log
 and query-count tests see these as they see the ORM's.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
@@ -214,7 +213,7 @@ def made_level_reads() -> list[LevelRead]:
 
 
 async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str]) -> list[Any]:
-    """The rows of `read` for `keys`, in the statement's order, on the session's connection."""
+    """The rows of `read` for `keys`, in the statement's order, where the session reads."""
     clinic_id = clinic_of(session)
     if clinic_id is None and is_clinic_owned(read.model):
         raise NoClinic("an unscoped session reads through the ORM")
@@ -233,20 +232,11 @@ async def fetch_level(session: AsyncSession, read: LevelRead, keys: Sequence[str
     return await _fetch(session, compiled, arguments)
 
 
-@asynccontextmanager
-async def _reading(session: AsyncSession) -> AsyncIterator[Connection]:
-    if isinstance(session, SerializedSession):
-        async with session.reading() as connection:
-            yield connection
-        return
-    own = (await session.connection()).sync_connection
-    assert own is not None
-    yield own
-
-
 async def _fetch(session: AsyncSession, compiled: _Compiled, arguments: list[Any]) -> list[Any]:
     """The compiled statement's rows, made as its columns' types read them."""
-    async with _reading(session) as sync:
+    # Every session is made by app.database's sessionmaker, which decides where reads run.
+    assert isinstance(session, SerializedSession)
+    async with session.reading() as sync:
         # SQLAlchemy's cursor events hear the statement as they hear the ORM's
         # (the statement count, a span per statement), each keeping its state on
         # the execution it is given.

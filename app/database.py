@@ -99,11 +99,12 @@ class SerializedSession(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._turn = asyncio.Lock()
-        self._reads: Connection | None = None  # see `reading`
-        # Resolvers graphql-core leaves running after an error may read after the
-        # request closed its session: they read on the session's own connection,
-        # as its ORM reads do, and keep none of their own.
-        self._closed = False
+        bind = self.sync_session.get_bind()
+        # Where reads run apart from the session (see `reading`): PostgreSQL's engine.
+        self._apart: Engine | None = (
+            bind if isinstance(bind, Engine) and reads_in_autocommit(bind) else None
+        )
+        self._reads: Connection | None = None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
@@ -114,34 +115,31 @@ class SerializedSession(AsyncSession):
         quarter of the session's connection (~25 us against ~85), and there each
         of the session's reads takes its own snapshot anyway. It is kept for the
         session's next reads, and given back before anything the session does
-        next: that may begin it, and a session never holds two connections, so
-        sessions cannot starve each other of the pool.
+        next (`_taking_turn`): that may begin it, and a session never holds two
+        connections, so sessions cannot starve each other of the pool.
 
         Otherwise, the session's own connection: once it has begun (its
-        transaction, its writes), and on SQLite, where a request's reads share
-        one transaction's snapshot. Reads take their turn like the rest.
+        transaction, its writes; `add` begins it too), after it closed (what
+        graphql-core leaves running after an error reads as its ORM would), and
+        on SQLite, where a request's reads share one transaction's snapshot.
         """
         async with self._turn:
-            bind = self.sync_session.get_bind()
-            apart = isinstance(bind, Engine) and reads_in_autocommit(bind)
-            if not apart or self.in_transaction() or self._closed:
+            engine = self._apart
+            if engine is None or self.in_transaction():
                 await self._give_back_reads()
                 own = (await super().connection()).sync_connection
                 assert own is not None  # an AsyncConnection that has started has one
                 yield own
                 return
-            kept = self._reads
-            # As the pool's checkout does (create_engine): one the server closed is replaced.
-            if kept is not None and (
-                kept.invalidated or closed_by_server(kept.connection.dbapi_connection)
-            ):
-                if not kept.invalidated:
-                    await greenlet_spawn(kept.invalidate)
-                await self._give_back_reads()
-            assert isinstance(bind, Engine)
             reads = self._reads
+            if reads is not None and (
+                reads.invalidated or closed_by_server(reads.connection.dbapi_connection)
+            ):
+                # Back to the pool, whose checkout replaces one the server closed.
+                await self._give_back_reads()
+                reads = None
             if reads is None:
-                reads = self._reads = await greenlet_spawn(bind.connect)
+                reads = self._reads = await greenlet_spawn(engine.connect)
             yield reads
 
     async def _give_back_reads(self) -> None:
@@ -149,55 +147,53 @@ class SerializedSession(AsyncSession):
         if reads is not None:
             await greenlet_spawn(reads.close)
 
-    async def close(self) -> None:
+    @asynccontextmanager
+    async def _taking_turn(self) -> AsyncIterator[None]:
+        """The session's turn, for anything but a compiled read: the read connection
+        is given back first, as what follows may begin the session."""
         async with self._turn:
-            self._closed = True
             await self._give_back_reads()
+            yield
+
+    async def close(self) -> None:
+        async with self._taking_turn():
+            self._apart = None  # reads after close run on the session's own connection
         await super().close()
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             await super().flush(*args, **kwargs)
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             await super().refresh(*args, **kwargs)
 
     async def delete(self, instance: object) -> None:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             await super().delete(instance)
 
     async def commit(self) -> None:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             await super().commit()
 
     async def rollback(self) -> None:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             await super().rollback()
 
     async def connection(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._turn:
-            await self._give_back_reads()
+        async with self._taking_turn():
             return await super().connection(*args, **kwargs)
 
 
