@@ -143,11 +143,13 @@ async def paginate(
     # An unfiltered first page is a statement of these alone (the clinic is a
     # parameter): made once, its construction and cache key (a tenth of a small
     # request) are not paid again. Any other is made for its values.
-    first = (model, key, size, dialect, projected, page.with_total, bool(owned))
-    query = None if where or page.after or page.offset else _FIRST_PAGES.get(first)
+    first = None if where or page.after or page.offset else (
+        model, key, size, dialect, projected, page.with_total, bool(owned)
+    )  # fmt: skip
+    query = None if first is None else _FIRST_PAGES.get(first)
     if query is None:
         query = _page_statement(session, model, key, page, size, owned, where, projected)
-        if not (where or page.after or page.offset):
+        if first is not None:
             _FIRST_PAGES[first] = query
             while len(_FIRST_PAGES) > MAX_FIRST_PAGES:
                 del _FIRST_PAGES[next(iter(_FIRST_PAGES))]

@@ -172,10 +172,10 @@ def _requested_nodes(
         known = None
     if known in planned.requested:
         return planned.requested[known]
-    document = planned.document
-    requested: int | None = None
-    if not overlong_arguments(planned.whole, operation_name, variables):
-        requested = estimate_nodes(schema._schema, document, variables, operation_name)
+    # The whole document, as the standard path's rules read it.
+    whole, requested = planned.whole, None
+    if not overlong_arguments(whole, operation_name, variables):
+        requested = estimate_nodes(schema._schema, whole, variables, operation_name)
         if requested > MAX_REQUESTED_NODES:
             requested = None
     if known is not None and len(planned.requested) < MAX_KEPT_VARIABLES:

@@ -8,6 +8,7 @@ it parses nothing and authenticates nobody.
 
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -19,7 +20,6 @@ from app.idempotency import Claimed, StoredAnswer
 from app.scopes import Principal
 
 _CLAIM = "idempotency_claim"
-_HEADER = idempotency.HEADER.lower().encode("latin-1")
 
 
 class Replayed(Exception):
@@ -59,8 +59,8 @@ def replay_response(answer: StoredAnswer) -> Response:
 
 class IdempotencyRecorder(HttpMiddleware):
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not any(name.lower() == _HEADER for name, _value in scope["headers"]):
-            # `begin` claims nothing without the header: nothing to record, and
+        if idempotency.HEADER not in Headers(scope=scope):
+            # `begin` claims nothing without the header (read as here): nothing to record, and
             # capturing every answer's messages was ~3% of a small request.
             await self.app(scope, receive, send)
             return
