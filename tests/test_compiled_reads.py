@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import compiled_reads, models, pagination
 from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
@@ -14,7 +14,7 @@ from app.domain.owners import ORDER
 from app.pagination import PageRequest, paginate
 from app.relationships import relation_of
 from tests.conftest import Backend
-from tests.factories import clinic_session, make_clinic, make_owner, make_pet
+from tests.factories import ClinicKey, clinic_session, make_clinic, make_owner, make_pet
 from tests.graphql_client import count_statements, gql
 from tests.test_planned_execution import _assert_clinic_bound
 
@@ -56,17 +56,26 @@ async def test_a_level_groups_children_and_keeps_null_and_unknown_keys(db: Datab
     assert [None if row is None else row.id for row in named] == [owner.id, owner.id, None]
 
 
+# A read of owners by id, and one owner to find: what the connection tests read.
+OWNERS_BY_ID = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+
+
+async def _one_owner(db: Database) -> tuple[ClinicKey, models.Owner]:
+    clinic = await make_clinic(db)
+    return clinic, await make_owner(db, clinic.clinic_id)
+
+
 async def test_reads_before_the_session_begins_share_a_connection_given_back_before_it_begins(
     db: Database,
 ) -> None:
-    clinic = await make_clinic(db)
-    owner = await make_owner(db, clinic.clinic_id)
-    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    clinic, owner = await _one_owner(db)
     pool = db.engine.pool
     before = pool.checkedout()  # type: ignore[attr-defined]
     async with clinic_session(db, clinic.clinic_id) as session:
         for _ in range(2):
-            assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
+            assert [row.id for row in await fetch_level(session, OWNERS_BY_ID, [owner.id])] == [
+                owner.id
+            ]
         # SQLite: a request's reads share the session's transaction (one snapshot);
         # PostgreSQL reads in autocommit: no transaction, one connection for both reads
         assert session.in_transaction() == db.settings.is_sqlite
@@ -77,7 +86,7 @@ async def test_reads_before_the_session_begins_share_a_connection_given_back_bef
             await session.flush()
             # inside a write, the transaction's connection, the only one the session
             # holds: its own rows not yet committed
-            rows = await fetch_level(session, read, [owner.id, added.id])
+            rows = await fetch_level(session, OWNERS_BY_ID, [owner.id, added.id])
             assert sorted(row.id for row in rows) == sorted([owner.id, added.id])
             assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
     assert pool.checkedout() == before  # type: ignore[attr-defined]
@@ -86,15 +95,13 @@ async def test_reads_before_the_session_begins_share_a_connection_given_back_bef
 async def test_a_session_begun_without_a_wrapped_call_still_holds_one_connection(
     db: Database,
 ) -> None:
-    clinic = await make_clinic(db)
-    owner = await make_owner(db, clinic.clinic_id)
-    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    clinic, owner = await _one_owner(db)
     pool = db.engine.pool
     before = pool.checkedout()  # type: ignore[attr-defined]
     async with clinic_session(db, clinic.clinic_id) as session:
-        await fetch_level(session, read, [owner.id])
+        await fetch_level(session, OWNERS_BY_ID, [owner.id])
         session.add(models.Owner(first_name="Not", last_name="Flushed"))  # begins the session
-        await fetch_level(session, read, [owner.id])
+        await fetch_level(session, OWNERS_BY_ID, [owner.id])
         assert session.in_transaction()
         assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
         await session.rollback()
@@ -106,12 +113,10 @@ async def test_a_read_after_the_session_closed_keeps_no_connection_of_its_own(
 ) -> None:
     # What graphql-core leaves running after an error may read after the request
     # closed its session: it reads as the session's ORM reads would.
-    clinic = await make_clinic(db)
-    owner = await make_owner(db, clinic.clinic_id)
-    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
+    clinic, owner = await _one_owner(db)
     async with clinic_session(db, clinic.clinic_id) as session:
-        await fetch_level(session, read, [owner.id])
-    assert [row.id for row in await fetch_level(session, read, [owner.id])] == [owner.id]
+        await fetch_level(session, OWNERS_BY_ID, [owner.id])
+    assert [row.id for row in await fetch_level(session, OWNERS_BY_ID, [owner.id])] == [owner.id]
     assert session.in_transaction()  # on the session's own connection
     await session.close()
 
@@ -121,18 +126,16 @@ async def test_reads_then_writes_of_as_many_requests_as_the_pool_holds_do_not_st
 ) -> None:
     # Each session reads (compiled), waits for all the others, then begins: no
     # session may hold a connection for its read while it waits for the pool.
-    clinic = await make_clinic(backend.db)
-    owner = await make_owner(backend.db, clinic.clinic_id)
+    clinic, owner = await _one_owner(backend.db)
     settings = backend.settings.model_copy(update={"db_pool_size": 2, "db_pool_timeout": 2.0})
     small = Database(settings)
     pool: Any = small.engine.pool
     capacity = pool.size() + pool._max_overflow
-    read = level_read(models.Owner, models.Owner.id, (), frozenset({"last_name"}))
     everyone = asyncio.Barrier(capacity)
 
     async def request() -> int:
         async with clinic_session(small, clinic.clinic_id) as session:
-            assert len(await fetch_level(session, read, [owner.id])) == 1
+            assert len(await fetch_level(session, OWNERS_BY_ID, [owner.id])) == 1
             await everyone.wait()
             return len((await session.scalars(select(models.Owner.id))).all())
 
@@ -140,6 +143,39 @@ async def test_reads_then_writes_of_as_many_requests_as_the_pool_holds_do_not_st
         assert await asyncio.gather(*(request() for _ in range(capacity))) == [1] * capacity
     finally:
         await small.dispose()
+
+
+async def test_a_request_that_reads_then_writes_holds_one_connection_at_a_time(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    # Through the app: the first mutation's answer reads its pets (compiled, apart
+    # on PostgreSQL), then the second mutation writes.
+    clinic, _owner = await _one_owner(db)
+    engine = db.engine.sync_engine
+    held, peak = 0, 0
+
+    def out(*_args: object) -> None:
+        nonlocal held, peak
+        held += 1
+        peak = max(peak, held)
+
+    def back(*_args: object) -> None:
+        nonlocal held
+        held -= 1
+
+    document = """mutation {
+      a: createOwner(input: {firstName: "A", lastName: "One"}) { id pets { name } }
+      b: createOwner(input: {firstName: "B", lastName: "Two"}) { id }
+    }"""
+    event.listen(engine, "checkout", out)
+    event.listen(engine, "checkin", back)
+    try:
+        answer = await gql(client, clinic, document)
+    finally:
+        event.remove(engine, "checkout", out)
+        event.remove(engine, "checkin", back)
+    assert "errors" not in answer and answer["data"]["a"]["pets"] == []
+    assert peak == 1
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])

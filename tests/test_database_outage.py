@@ -19,19 +19,24 @@ from tests.tcp_proxy import TcpProxy
 
 
 @asynccontextmanager
-async def _behind_proxy(backend: Backend) -> AsyncIterator[tuple[TcpProxy, httpx.AsyncClient]]:
-    """An app instance that reaches PostgreSQL only through a proxy the test controls."""
+async def _proxy(backend: Backend) -> AsyncIterator[tuple[TcpProxy, str]]:
+    """A proxy the test controls in front of PostgreSQL, and the database URL through it."""
     if backend.name != "postgresql":
         pytest.skip("outages are staged with a TCP proxy in front of PostgreSQL")
     url = make_url(backend.settings.database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
-    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
     try:
-        async with app_client(proxied) as http:
-            yield proxy, http
+        yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
     finally:
         await proxy.cut()
+
+
+@asynccontextmanager
+async def _behind_proxy(backend: Backend) -> AsyncIterator[tuple[TcpProxy, httpx.AsyncClient]]:
+    """An app instance that reaches PostgreSQL only through a proxy the test controls."""
+    async with _proxy(backend) as (proxy, proxied), app_client(proxied) as http:
+        yield proxy, http
 
 
 async def test_postgresql_outage_is_503_and_recovers(backend: Backend) -> None:
@@ -80,28 +85,22 @@ async def test_a_connection_the_server_closed_in_the_pool_is_replaced(backend: B
 async def test_a_read_connection_the_server_closed_mid_request_is_replaced(
     backend: Backend,
 ) -> None:
-    if backend.name != "postgresql":
-        pytest.skip("outages are staged with a TCP proxy in front of PostgreSQL")
     clinic = await make_clinic(backend.db)
     owner = await make_owner(backend.db, clinic.clinic_id)
-    url = make_url(backend.settings.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
-    db = Database(backend.settings.model_copy(update={"database_url": proxied}))
     read = level_read(Owner, Owner.id, (), frozenset({"last_name"}))
-    try:
-        async with clinic_session(db, clinic.clinic_id) as session:
-            # Given a session's kept read connection, which the server then closes
-            assert len(await fetch_level(session, read, [owner.id])) == 1
-            await proxy.cut()
-            await proxy.start()
-            await asyncio.sleep(0.2)  # asyncpg hears the socket close
-            # then its next read runs on a fresh connection, as a new checkout would
-            assert len(await fetch_level(session, read, [owner.id])) == 1
-    finally:
-        await db.dispose()
-        await proxy.cut()
+    async with _proxy(backend) as (proxy, proxied):
+        db = Database(backend.settings.model_copy(update={"database_url": proxied}))
+        try:
+            async with clinic_session(db, clinic.clinic_id) as session:
+                # Given a session's kept read connection, which the server then closes
+                assert len(await fetch_level(session, read, [owner.id])) == 1
+                await proxy.cut()
+                await proxy.start()
+                await asyncio.sleep(0.2)  # asyncpg hears the socket close
+                # then its next read runs on a fresh connection, as a new checkout would
+                assert len(await fetch_level(session, read, [owner.id])) == 1
+        finally:
+            await db.dispose()
 
 
 async def test_a_locked_sqlite_database_is_503(backend: Backend) -> None:
