@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.util import greenlet_spawn
 
+from app.bounded import Bounded
 from app.database import SerializedSession
 from app.ids import looks_like_id
 from app.models import columns
@@ -192,19 +193,17 @@ def rendered_level_read(
     if made is None:
         by = "".join(part.title() for part in key.key.split("_"))
         name = f"{model.__name__}TextBy{by}"
-        made = _RENDERED[made_key] = LevelRead(
-            model=model, key=key, selected=selected, order_by=order_by, name=name
-        )
         # Their SQL holds the document's response keys: one per spelling of aliases.
-        while len(_RENDERED) > MAX_RENDERED:
-            del _RENDERED[next(iter(_RENDERED))]
+        made = _RENDERED.keep(
+            made_key,
+            LevelRead(model=model, key=key, selected=selected, order_by=order_by, name=name),
+        )
     return made
 
 
 _MADE: dict[tuple[object, ...], LevelRead] = {}
 # Bounded like the documents whose plans hold them; a plan keeps the reads it made.
-MAX_RENDERED = 1024
-_RENDERED: dict[tuple[object, ...], LevelRead] = {}
+_RENDERED: Bounded[tuple[object, ...], LevelRead] = Bounded(1024)
 
 
 def made_level_reads() -> list[LevelRead]:
@@ -330,8 +329,8 @@ class _Shape:
 # cursor or offset), a few dozen, by the projections plans ask of them; a shape
 # evicted is compiled again.
 MAX_SHAPES = 512
-_SHAPES: dict[tuple[str, Any, tuple[ColumnElement[Any], ...]], _Shape] = {}
-_SHARED: dict[str, tuple[ColumnElement[Any], ...]] = {}
+_SHAPES: Bounded[tuple[str, Any, tuple[ColumnElement[Any], ...]], _Shape] = Bounded(MAX_SHAPES)
+_SHARED: Bounded[str, tuple[ColumnElement[Any], ...]] = Bounded(MAX_SHAPES)
 
 
 def shared(also: tuple[ColumnElement[Any], ...]) -> tuple[ColumnElement[Any], ...]:
@@ -340,10 +339,8 @@ def shared(also: tuple[ColumnElement[Any], ...]) -> tuple[ColumnElement[Any], ..
     Shapes are kept by the tuple itself (its SQL would cost a compile per
     execution): documents asking for the same objects share their shapes.
     """
-    made = _SHARED.setdefault(str(select(*also)), also)
-    while len(_SHARED) > MAX_SHAPES:
-        del _SHARED[next(iter(_SHARED))]
-    return made
+    sql = str(select(*also))
+    return _SHARED.get(sql) or _SHARED.keep(sql, also)
 
 
 async def fetch_rows(
@@ -369,10 +366,7 @@ async def fetch_rows(
     known = (dialect.name, cache_key.key, also)
     shape = _SHAPES.get(known)
     if shape is None:
-        shape = _shape(query, cache_key, also, dialect) or _DECLINED
-        if len(_SHAPES) >= MAX_SHAPES:
-            del _SHAPES[next(iter(_SHAPES))]
-        _SHAPES[known] = shape
+        shape = _SHAPES.keep(known, _shape(query, cache_key, also, dialect) or _DECLINED)
     if shape is _DECLINED:  # once known, not compiled again to decline again
         return None
     compiled = shape.compiled

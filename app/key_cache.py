@@ -15,6 +15,7 @@ revoked key is looked up each time, so it answers 401 however it was refused.
 
 import time
 
+from app.bounded import Bounded
 from app.scopes import Principal
 
 # A revoked key must answer 401 on every instance within 1 s (contract, "Keys"):
@@ -28,7 +29,7 @@ class KeyCache:
     """Principals by key hash, and whether they may be used right now."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, Principal] = {}
+        self._entries: Bounded[str, Principal] = Bounded(MAX_ENTRIES)
         self._confirmed_at = float("-inf")
         # Bumped by every invalidation: a lookup that raced one is not kept.
         self._invalidations = 0
@@ -49,9 +50,7 @@ class KeyCache:
         # be the very change that revoked it, so it is not kept.
         if ticket is None or ticket != self._invalidations or not self.trusted:
             return
-        if len(self._entries) >= MAX_ENTRIES:
-            del self._entries[next(iter(self._entries))]
-        self._entries[key_hash] = principal
+        self._entries.keep(key_hash, principal)
 
     def confirm(self) -> None:
         """The watcher has heard every change announced until now."""

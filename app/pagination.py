@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bounded import Bounded
 from app.clinic_counts import kept_total
 from app.compiled_reads import fetch_rows, fetch_scalar
 from app.errors import Invalid
@@ -150,9 +151,7 @@ async def paginate(
     if query is None:
         query = _page_statement(session, model, key, page, size, owned, where, projected)
         if first is not None:
-            _FIRST_PAGES[first] = query
-            while len(_FIRST_PAGES) > MAX_FIRST_PAGES:
-                del _FIRST_PAGES[next(iter(_FIRST_PAGES))]
+            _FIRST_PAGES.keep(first, query)
     # Plain rows of the model's columns, as the loaders answer (see app.rows), or
     # of the sort key and the projection's columns.
     fetched = await fetch_rows(session, query, projected or ())
@@ -175,8 +174,7 @@ async def paginate(
 
 
 # Bounded: models x sort keys x page sizes x the projections plans ask for.
-MAX_FIRST_PAGES = 512
-_FIRST_PAGES: dict[tuple[Any, ...], Select[Any]] = {}
+_FIRST_PAGES: Bounded[tuple[Any, ...], Select[Any]] = Bounded(512)
 
 
 def _page_statement(

@@ -27,7 +27,6 @@ and stops once the answer is over its byte bound.
 
 import dataclasses
 import json
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from app.bounded import Bounded
 from app.compiled_reads import LevelRead, fetch_level, load_level
 from app.context import RequestContext
 from app.ids import looks_like_id
@@ -207,11 +207,10 @@ class PlannedDocument:
 
 
 # Like strawberry's parser and validation caches, bounded; the oldest goes first.
-MAX_DOCUMENTS = 256
 # A document's flags take 2^n values: only the first few are kept (the others are
 # compiled each time they run), so that one document cannot fill the process.
 MAX_PLANS_PER_DOCUMENT = 16
-_DOCUMENTS: OrderedDict[tuple[str, str | None], PlannedDocument] = OrderedDict()
+_DOCUMENTS: Bounded[tuple[str, str | None], PlannedDocument] = Bounded(256)
 
 
 def planned_document(text: str, operation_name: str | None) -> PlannedDocument | None:
@@ -229,11 +228,9 @@ def _remember(
     key = (text, operation_name)
     planned = _DOCUMENTS.get(key)
     if planned is None:
-        planned = _DOCUMENTS[key] = PlannedDocument(
-            document, _flags(document), {}, _whole(text, document)
+        planned = _DOCUMENTS.keep(
+            key, PlannedDocument(document, _flags(document), {}, _whole(text, document))
         )
-        while len(_DOCUMENTS) > MAX_DOCUMENTS:
-            _DOCUMENTS.popitem(last=False)
     if len(planned.plans) < MAX_PLANS_PER_DOCUMENT:
         planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
 

@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from app.bounded import Bounded
 from app.http import HttpMiddleware
 from app.http.dependencies import open_request_context
 from rest_compat.auth import Scoped
@@ -134,9 +135,7 @@ def _parameters(
     values, query_errors = request_params_to_args(dependant.query_params, query)
     validated = None if path_errors or query_errors else {**path, **values}
     if len(query_string) <= MAX_VALIDATED_QUERY:
-        if len(_VALIDATED) >= MAX_VALIDATED:
-            del _VALIDATED[next(iter(_VALIDATED))]
-        _VALIDATED[key] = validated
+        _VALIDATED.keep(key, validated)
     return _copy(validated)
 
 
@@ -148,8 +147,10 @@ def _copy(values: dict[str, Any] | None) -> dict[str, Any] | None:
 
 # Bounded: a list's few query strings, and the ids read most recently; a long
 # query string is validated each time rather than kept.
-MAX_VALIDATED, MAX_VALIDATED_QUERY = 1024, 1024
-_VALIDATED: dict[tuple[str, tuple[tuple[str, str], ...], bytes], dict[str, Any] | None] = {}
+MAX_VALIDATED_QUERY = 1024
+_VALIDATED: Bounded[tuple[str, tuple[tuple[str, str], ...], bytes], dict[str, Any] | None] = (
+    Bounded(1024)
+)
 
 
 async def _response(route: APIRoute, answer: Any) -> Response:

@@ -21,6 +21,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from app import api_keys
+from app.bounded import Bounded
 from app.database import write_transaction
 from app.observability import GRAPHQL_EXECUTIONS
 from app.tenancy import mark_unscoped
@@ -371,7 +372,7 @@ async def test_a_v1_query_string_is_validated_once(
         return validate(fields, values)
 
     monkeypatch.setattr(compiled_route, "request_params_to_args", counted)
-    monkeypatch.setattr(compiled_route, "_VALIDATED", {})
+    monkeypatch.setattr(compiled_route, "_VALIDATED", Bounded(1024))
     async with app_client(backend.settings.database_url, **UNLIMITED) as client:
         statuses = [
             (await client.get(f"{V1_PREFIX}/owners?{query}", headers=clinic.headers)).status_code

@@ -214,7 +214,7 @@ async def test_rendered_reads_are_bounded_whatever_the_aliases(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Their SQL holds the response keys: a new spelling of an alias is a new read.
-    monkeypatch.setattr(compiled_reads, "MAX_RENDERED", 3)
+    monkeypatch.setattr(compiled_reads._RENDERED, "limit", 3)
     clinic = await make_clinic(backend.db)
     owner = await _pet_with_history(backend, clinic.clinic_id, 4.5)
     async with app_client(backend.settings.database_url, **UNLIMITED) as client:
