@@ -13,7 +13,6 @@ path built on these libraries; the difference is what routing, GraphQL, the
 session and the planner add. Three rounds each, the best one printed.
 """
 
-import argparse
 import asyncio
 import json
 import time
@@ -28,9 +27,8 @@ import uvloop
 from app import compiled_reads
 from app.api_keys import hash_secret
 from app.http.access_log import log as access_log
-from app.main import create_app
 from app.observability import LATENCY, REQUESTS
-from app.settings import Settings
+from bench.inprocess import arguments, cpu_per_request, unlimited_app
 from bench.scenarios import FLAT
 from graphql_schema.cost import cost_extension
 from graphql_schema.rendered import OBJECT
@@ -122,39 +120,21 @@ def _behaviours_only(
     return request
 
 
-async def _cpu_per_request(request: Callable[[], Awaitable[None]], requests: int) -> float:
-    for _ in range(requests // 10):
-        await request()
-    rounds = []
-    for _ in range(3):
-        started = time.process_time()
-        for _ in range(requests):
-            await request()
-        rounds.append((time.process_time() - started) * 1000 / requests)
-    return round(min(rounds), 3)
-
-
 async def measure(database_url: str, key: str, requests: int) -> dict[str, float]:
-    settings = Settings(
-        database_url=database_url, rate_limit_per_minute=1_000_000_000, _env_file=None
-    )  # type: ignore[call-arg]
-    app = create_app(settings)
+    app = unlimited_app(database_url)
     async with app.router.lifespan_context(app):
-        sql, arguments = await _captured_statement(app, key)
-        return {
-            "the whole app, ms/request": await _cpu_per_request(_whole_app(app, key), requests),
-            "the behaviours alone, ms/request": await _cpu_per_request(
-                _behaviours_only(app, key, sql, arguments), requests
-            ),
-        }
+        sql, values = await _captured_statement(app, key)
+        whole = await cpu_per_request(_whole_app(app, key), requests)
+        alone = await cpu_per_request(_behaviours_only(app, key, sql, values), requests)
+    await app.state.db.dispose()
+    return {
+        "the whole app, ms/request": round(whole, 3),
+        "the behaviours alone, ms/request": round(alone, 3),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.behaviours", description=__doc__)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--requests", type=int, default=1000)
-    args = parser.parse_args()
+    args = arguments("python -m bench.behaviours", __doc__, requests=1000)
     print(json.dumps(uvloop.run(measure(args.database_url, args.key, args.requests))))
 
 

@@ -14,8 +14,10 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import httpx
+from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
@@ -40,11 +42,29 @@ def scenarios(key: str) -> dict[str, Request]:
     }
 
 
-async def measure(database_url: str, key: str, requests: int) -> dict[str, float]:
+def unlimited_app(database_url: str) -> FastAPI:
+    """The app on `database_url`, with a budget no measurement runs out of."""
     settings = Settings(
         database_url=database_url, rate_limit_per_minute=1_000_000_000, _env_file=None
     )  # type: ignore[call-arg]
-    app = create_app(settings)
+    return create_app(settings)
+
+
+async def cpu_per_request(request: Callable[[], Awaitable[object]], requests: int) -> float:
+    """CPU milliseconds per call: a warm-up, then the best of three rounds."""
+    for _ in range(10):
+        await request()
+    rounds = []
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(requests):
+            await request()
+        rounds.append((time.process_time() - started) * 1000 / requests)
+    return min(rounds)
+
+
+async def measure(database_url: str, key: str, requests: int) -> dict[str, float]:
+    app = unlimited_app(database_url)
     results: dict[str, float] = {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -53,25 +73,22 @@ async def measure(database_url: str, key: str, requests: int) -> dict[str, float
                 first = await send(client)
                 if first.status_code != 200 or b'"errors"' in first.content:
                     raise SystemExit(f"{name}: HTTP {first.status_code} {first.text[:300]}")
-                for _ in range(10):
-                    await send(client)
-                rounds = []
-                for _ in range(3):
-                    started = time.process_time()
-                    for _ in range(requests):
-                        await send(client)
-                    rounds.append((time.process_time() - started) * 1000 / requests)
-                results[name] = round(min(rounds), 2)
+                results[name] = round(await cpu_per_request(partial(send, client), requests), 2)
     await app.state.db.dispose()
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
+def arguments(prog: str, description: str | None, requests: int) -> argparse.Namespace:
+    """--database-url, --key and --requests: what an in-process measurement is given."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--key", required=True)
-    parser.add_argument("--requests", type=int, default=60)
-    args = parser.parse_args()
+    parser.add_argument("--requests", type=int, default=requests)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments("python -m bench.inprocess", __doc__, requests=60)
     print(json.dumps(asyncio.run(measure(args.database_url, args.key, args.requests))))
 
 
