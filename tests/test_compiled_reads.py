@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app import compiled_reads, models, pagination
+from app.bounded import Bounded
 from app.compiled_reads import fetch_level, fetch_rows, level_read, load_level
 from app.database import Database, write_transaction
 from app.domain.owners import ORDER
@@ -241,8 +242,8 @@ async def test_plans_asking_for_the_same_objects_share_their_shapes(
     if db.settings.is_sqlite:
         pytest.skip("objects are written by PostgreSQL only")
     # Only this test's shapes: others' (v1 lists, other documents) hold theirs.
-    monkeypatch.setattr(compiled_reads, "_SHAPES", {})
-    monkeypatch.setattr(compiled_reads, "_SHARED", {})
+    monkeypatch.setattr(compiled_reads, "_SHAPES", Bounded(compiled_reads._SHAPES.limit))
+    monkeypatch.setattr(compiled_reads, "_SHARED", Bounded(compiled_reads._SHARED.limit))
     clinic = await make_clinic(db)
     await make_owner(db, clinic.clinic_id)
     documents = [

@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app import compiled_reads, json_text
+from app.bounded import Bounded
 from app.compiled_reads import made_level_reads
 from app.models import InvoiceStatus
 from tests.conftest import Backend, app_client
@@ -187,7 +188,7 @@ async def test_an_inlined_object_is_written_once_per_row(
     if not backend.settings.database_url.startswith("postgresql"):
         pytest.skip("levels are written in SQL on PostgreSQL only")
     # Only this document's reads: another's may select one column under two aliases.
-    monkeypatch.setattr(compiled_reads, "_RENDERED", {})
+    monkeypatch.setattr(compiled_reads, "_RENDERED", Bounded(compiled_reads._RENDERED.limit))
     query = EVERY_FIELD.replace("query(", "query WrittenOnce(", 1)
     clinic = await make_clinic(backend.db)
     owner = await _pet_with_history(backend, clinic.clinic_id, 4.5)
