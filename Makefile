@@ -46,8 +46,10 @@ run: install-runtime
 	$(BIN)/clinova demo
 	$(BIN)/clinova serve --port $(CLINOVA_PORT)
 
+# Two workers (pytest-xdist): most of the suite waits on servers, subprocesses and
+# the databases, so the two cores overlap it; each worker has its own databases.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check .

@@ -149,6 +149,22 @@ def owner_listing_breaks(monkeypatch: pytest.MonkeyPatch) -> str:
     return LEAKY_FAILURE
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Under pytest-xdist (`make test`) each worker runs its own sessions: it hands
+    # what it used to the controller, which writes the summary below.
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output["backends_used"] = _backends_used
+        worker_output["postgres_skipped"] = _postgres_skipped
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    worker_output = getattr(node, "workeroutput", {})
+    _backends_used.extend(worker_output.get("backends_used", []))
+    _postgres_skipped.extend(worker_output.get("postgres_skipped", []))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _backends_used:

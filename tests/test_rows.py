@@ -10,7 +10,9 @@ from app.models import Base, ClinicOwned, columns
 
 
 def _clinic_owned() -> list[type[Any]]:
-    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, ClinicOwned)]
+    # By name: the registry's mappers are a set, and test ids must be collected in one order.
+    owned = [m.class_ for m in Base.registry.mappers if issubclass(m.class_, ClinicOwned)]
+    return sorted(owned, key=lambda model: model.__name__)
 
 
 def _row_type(model: type[Any]) -> Any:
