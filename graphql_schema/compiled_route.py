@@ -173,9 +173,9 @@ def _requested_nodes(
     if known in planned.requested:
         return planned.requested[known]
     # The whole document, as the standard path's rules read it.
-    whole, requested = planned.whole, None
-    if not overlong_arguments(whole, operation_name, variables):
-        requested = estimate_nodes(schema._schema, whole, variables, operation_name)
+    document, requested = planned.document, None
+    if not overlong_arguments(document, operation_name, variables):
+        requested = estimate_nodes(schema._schema, document, variables, operation_name)
         if requested > MAX_REQUESTED_NODES:
             requested = None
     if known is not None and len(planned.requested) < MAX_KEPT_VARIABLES:

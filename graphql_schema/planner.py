@@ -47,12 +47,12 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLString,
     SelectionSetNode,
     Undefined,
     VariableNode,
     get_named_type,
-    parse,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 from graphql.execution.values import get_argument_values
@@ -192,12 +192,11 @@ class Plan:
 class PlannedDocument:
     """A document's plans, by the values of the variables its @include/@skip read."""
 
+    # The request's whole document, as strawberry parsed it: its other operations
+    # too, whose arguments the standard path's bounds read as well (.limits).
     document: DocumentNode
-    flags: tuple[str, ...]
+    flags: tuple[str, ...]  # of the planned operation alone
     plans: dict[tuple[Any, ...], Plan | None]
-    # The request's whole document: its other operations too, whose arguments
-    # the standard path's bounds read as well (graphql_schema.limits).
-    whole: DocumentNode
     # What the short path worked out of the document and one set of variables
     # (graphql_schema.compiled_route): by the variables' canonical JSON.
     requested: dict[bytes, int | None] = dataclasses.field(default_factory=dict)
@@ -206,10 +205,10 @@ class PlannedDocument:
         return self.plans.get(tuple(variable_values.get(flag) for flag in self.flags))
 
 
-# Like strawberry's parser and validation caches, bounded; the oldest goes first.
 # A document's flags take 2^n values: only the first few are kept (the others are
 # compiled each time they run), so that one document cannot fill the process.
 MAX_PLANS_PER_DOCUMENT = 16
+# Like strawberry's parser and validation caches, bounded; the oldest goes first.
 _DOCUMENTS: Bounded[tuple[str, str | None], PlannedDocument] = Bounded(256)
 
 
@@ -222,23 +221,16 @@ def _remember(
     text: str,
     operation_name: str | None,
     document: DocumentNode,
+    operation: DocumentNode,
     variable_values: dict[str, Any],
     plan: Plan | None,
 ) -> None:
     key = (text, operation_name)
     planned = _DOCUMENTS.get(key)
     if planned is None:
-        planned = _DOCUMENTS.keep(
-            key, PlannedDocument(document, _flags(document), {}, _whole(text, document))
-        )
+        planned = _DOCUMENTS.keep(key, PlannedDocument(document, _flags(operation), {}))
     if len(planned.plans) < MAX_PLANS_PER_DOCUMENT:
         planned.plans[tuple(variable_values.get(flag) for flag in planned.flags)] = plan
-
-
-def _whole(text: str, document: DocumentNode) -> DocumentNode:
-    """The text's document, parsed once more when it holds more than `document`."""
-    whole = parse(text, no_location=True)
-    return document if len(whole.definitions) == len(document.definitions) else whole
 
 
 def _flags(document: DocumentNode) -> tuple[str, ...]:
@@ -266,8 +258,14 @@ def _selections(document: DocumentNode) -> Iterator[Any]:
 
 
 class PlannedExecutor(CountingExecutor):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    @classmethod
+    def build(cls, schema: GraphQLSchema, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
+        # The executor keeps only the operation; a plan is kept with the whole document.
+        return super().build(schema, document, *args, request_document=document, **kwargs)
+
+    def __init__(self, *args: Any, request_document: DocumentNode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._request_document = request_document
         # The rows this execution read by key, per compiled level (app.compiled_reads).
         self._levels: dict[LevelRead, dict[str, Any]] = {}
 
@@ -327,14 +325,14 @@ class PlannedExecutor(CountingExecutor):
             plan = None
         if text is not None:
             _remember(
-                text, self.context_value.requested_operation, self.operation_document,
-                coerced, plan,
+                text, self.context_value.requested_operation, self._request_document,
+                self.operation_document, coerced, plan,
             )  # fmt: skip
         return plan
 
     @property
     def operation_document(self) -> DocumentNode:
-        """The operation with its fragments: what building an executor for it again needs."""
+        """The operation with its fragments: where its @include and @skip flags are read."""
         fragments = (details.definition for details in self.fragments.values())
         return DocumentNode(definitions=(self.operation, *fragments))
 
