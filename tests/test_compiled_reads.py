@@ -66,12 +66,17 @@ async def _one_owner(db: Database) -> tuple[ClinicKey, models.Owner]:
     return clinic, await make_owner(db, clinic.clinic_id)
 
 
+def _in_use(db: Database) -> int:
+    """The pool's connections checked out right now."""
+    checked_out: int = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    return checked_out
+
+
 async def test_reads_before_the_session_begins_share_a_connection_given_back_before_it_begins(
     db: Database,
 ) -> None:
     clinic, owner = await _one_owner(db)
-    pool = db.engine.pool
-    before = pool.checkedout()  # type: ignore[attr-defined]
+    before = _in_use(db)
     async with clinic_session(db, clinic.clinic_id) as session:
         for _ in range(2):
             assert [row.id for row in await fetch_level(session, OWNERS_BY_ID, [owner.id])] == [
@@ -80,7 +85,7 @@ async def test_reads_before_the_session_begins_share_a_connection_given_back_bef
         # SQLite: a request's reads share the session's transaction (one snapshot);
         # PostgreSQL reads in autocommit: no transaction, one connection for both reads
         assert session.in_transaction() == db.settings.is_sqlite
-        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        assert _in_use(db) == before + 1
         async with write_transaction(session):
             added = models.Owner(first_name="New", last_name="Owner")
             session.add(added)
@@ -89,24 +94,23 @@ async def test_reads_before_the_session_begins_share_a_connection_given_back_bef
             # holds: its own rows not yet committed
             rows = await fetch_level(session, OWNERS_BY_ID, [owner.id, added.id])
             assert sorted(row.id for row in rows) == sorted([owner.id, added.id])
-            assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
-    assert pool.checkedout() == before  # type: ignore[attr-defined]
+            assert _in_use(db) == before + 1
+    assert _in_use(db) == before
 
 
 async def test_a_session_begun_without_a_wrapped_call_still_holds_one_connection(
     db: Database,
 ) -> None:
     clinic, owner = await _one_owner(db)
-    pool = db.engine.pool
-    before = pool.checkedout()  # type: ignore[attr-defined]
+    before = _in_use(db)
     async with clinic_session(db, clinic.clinic_id) as session:
         await fetch_level(session, OWNERS_BY_ID, [owner.id])
         session.add(models.Owner(first_name="Not", last_name="Flushed"))  # begins the session
         await fetch_level(session, OWNERS_BY_ID, [owner.id])
         assert session.in_transaction()
-        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        assert _in_use(db) == before + 1
         await session.rollback()
-    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    assert _in_use(db) == before
 
 
 async def test_a_read_after_the_session_closed_keeps_no_connection_of_its_own(

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.compiled_reads import fetch_level, level_read
+from app.compiled_reads import fetch_level
 from app.database import Database
-from app.models import Owner
 from tests.conftest import Backend, app_client
-from tests.factories import clinic_session, make_clinic, make_owner
+from tests.factories import clinic_session, make_clinic
 from tests.tcp_proxy import TcpProxy
+from tests.test_compiled_reads import OWNERS_BY_ID, _one_owner
 
 
 @asynccontextmanager
@@ -85,20 +85,18 @@ async def test_a_connection_the_server_closed_in_the_pool_is_replaced(backend: B
 async def test_a_read_connection_the_server_closed_mid_request_is_replaced(
     backend: Backend,
 ) -> None:
-    clinic = await make_clinic(backend.db)
-    owner = await make_owner(backend.db, clinic.clinic_id)
-    read = level_read(Owner, Owner.id, (), frozenset({"last_name"}))
+    clinic, owner = await _one_owner(backend.db)
     async with _proxy(backend) as (proxy, proxied):
         db = Database(backend.settings.model_copy(update={"database_url": proxied}))
         try:
             async with clinic_session(db, clinic.clinic_id) as session:
                 # Given a session's kept read connection, which the server then closes
-                assert len(await fetch_level(session, read, [owner.id])) == 1
+                assert len(await fetch_level(session, OWNERS_BY_ID, [owner.id])) == 1
                 await proxy.cut()
                 await proxy.start()
                 await asyncio.sleep(0.2)  # asyncpg hears the socket close
                 # then its next read runs on a fresh connection, as a new checkout would
-                assert len(await fetch_level(session, read, [owner.id])) == 1
+                assert len(await fetch_level(session, OWNERS_BY_ID, [owner.id])) == 1
         finally:
             await db.dispose()
 
